@@ -19,7 +19,7 @@ from typing import Any, TypeVar, Union
 SCHEMA_VERSION = 1
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a finding is; `--fail-on` compares against `rank`."""
 
     INFO = "info"
@@ -31,7 +31,7 @@ class Severity(str, enum.Enum):
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """What happened to one revision (or one step of it) during a replay."""
 
     OK = "ok"
@@ -39,7 +39,7 @@ class Status(str, enum.Enum):
     SKIPPED = "skipped"  # not run: an ancestor failed, or the step was not asked for
 
 
-class FailureKind(str, enum.Enum):
+class FailureKind(enum.StrEnum):
     """Classes of failure, each explained to the user in one human line."""
 
     FOREIGN_KEY_VIOLATION = "foreign_key_violation"

@@ -1,0 +1,64 @@
+"""Command-line entry point: wires one module per subcommand and turns errors into exit codes.
+
+Each subcommand module exposes `register(subparsers)`, which adds its parser and sets
+`func(args) -> int` as the parser default. Errors the user can fix arrive here as
+MigcheckError and are printed as one line; Ctrl-C ends with 130 after cleanup has run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from migcheck import __version__
+from migcheck.errors import EXIT_USAGE, MigcheckError
+
+COMMAND_MODULES = (
+    "replay",
+    "run",
+    "diff",
+    "dump",
+    "lint",
+    "baseline",
+    "report",
+    "repair",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="migcheck",
+        description=(
+            "Replay every Alembic revision on a fresh PostgreSQL, verify it, and repair it."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"migcheck {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"migcheck.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"migcheck.cli.{name}":
+                raise
+            continue  # subcommand not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MigcheckError as exc:
+        print(f"migcheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(
+            "migcheck: interrupted; throwaway databases and servers were removed", file=sys.stderr
+        )
+        return 130
+    except BrokenPipeError:
+        return EXIT_USAGE

@@ -1,0 +1,1 @@
+"""Replay an Alembic history on a throwaway database, one revision at a time, with capture."""
