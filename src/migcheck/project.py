@@ -20,6 +20,7 @@ from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 
 from migcheck.config import read_toml
@@ -254,11 +255,32 @@ def load_project(path: str | Path, x_args: list[str] | None = None) -> Project:
 
 
 def _describe_load_error(files: ProjectFiles, exc: BaseException) -> str:
+    if isinstance(exc, RevisionError):
+        return (
+            f"{files.config_file}: broken revision graph: {_one_line(exc)}; "
+            "fix down_revision in the revision files named"
+        )
+    if isinstance(exc, KeyError) and exc.args:
+        missing = str(exc.args[0])
+        where = _line_naming(files, missing) or str(files.config_file)
+        return (
+            f"{where}: down_revision or depends_on names {missing!r}, which is no revision "
+            "in the history; fix the reference or restore the missing revision file"
+        )
     location = _innermost_project_frame(files, exc)
     what = f"{type(exc).__name__}: {_one_line(exc)}"
     if location:
         return f"{location}: {what}; fix the revision file and retry"
     return f"{files.config_file}: cannot load the revision history ({what})"
+
+
+def _line_naming(files: ProjectFiles, revision: str) -> str | None:
+    """file:line of the down_revision/depends_on assignment that mentions `revision`."""
+    for path in files.revision_files():
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if revision in line and ("down_revision" in line or "depends_on" in line):
+                return f"{files.relative(path)}:{number}"
+    return None
 
 
 def _innermost_project_frame(files: ProjectFiles, exc: BaseException) -> str | None:
