@@ -10,6 +10,7 @@ revision is recorded and rolled back instead of aborting the whole replay.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -67,6 +68,7 @@ class Director:
         result = StepResult(direction=direction, status=Status.OK)
         self.last = result
 
+        @functools.wraps(original)  # Alembic logs the step under the function's name
         def run(**kw: Any) -> None:
             self.call(script, direction, original, result, kw)
 
