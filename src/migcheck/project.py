@@ -203,12 +203,24 @@ def project_import_path(files: ProjectFiles) -> Iterator[None]:
     entries = [str(_location(p, files.root)) for p in raw.replace(os.pathsep, " ").split() if p]
     added = [e for e in entries if e not in sys.path]
     sys.path[:0] = added
+    before = set(sys.modules)
     try:
         yield
     finally:
         for entry in added:
             if entry in sys.path:
                 sys.path.remove(entry)
+        _forget_project_modules(files, set(sys.modules) - before)
+
+
+def _forget_project_modules(files: ProjectFiles, names: set[str]) -> None:
+    """Unload modules env.py imported from the project (`import models`), so that another
+    project loaded later in the same process gets its own, not a stale namesake."""
+    root = str(files.root)
+    for name in names:
+        origin = getattr(sys.modules.get(name), "__file__", None) or ""
+        if origin.startswith(root):
+            sys.modules.pop(name, None)
 
 
 def make_config(files: ProjectFiles, x_args: list[str] | None = None) -> Config:
