@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,13 +33,22 @@ def server_url(server) -> str:
     return server.url("postgres", "default").render_as_string(hide_password=False)
 
 
-def our_temp_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("migcheck-pg-*")}
+def our_temp_dirs(folder: Path | None = None) -> set[str]:
+    return {p.name for p in (folder or Path(tempfile.gettempdir())).glob("migcheck-pg-*")}
 
 
 def postgres_pids() -> set[int]:
     out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
     return {int(p) for p in out.split()}
+
+
+@pytest.fixture
+def traversable_tmp():
+    """A private TMPDIR that the server's unprivileged user may enter (pytest's may not)."""
+    folder = Path(tempfile.mkdtemp(prefix="migcheck-test-tmp-", dir="/tmp"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def one_line_error(result, code: int, *fragments: str) -> None:
@@ -86,7 +96,7 @@ def test_failed_revision_exits_1_naming_file_and_line(history, server) -> None:
         ("cycle", ("broken revision graph: Cycle is detected in revisions (a1, b2)",)),
     ],
 )
-def test_bad_input_is_one_line_exit_2(history, server, tmp_path, case, fragments) -> None:
+def test_bad_input_is_one_line_exit_2(history, tmp_path, traversable_tmp, case, fragments) -> None:
     revisions = {"a1": (None, TABLE.format("colors")), "b2": ("a1", "pass")}
     env = None
     if case == "broken_env":
@@ -99,10 +109,12 @@ def test_bad_input_is_one_line_exit_2(history, server, tmp_path, case, fragments
         revisions["a1"] = ("b2", "pass")
     root = history(env=env, **revisions) if env else history(**revisions)
     target = tmp_path / "nowhere" if case == "missing" else root
-    before = our_temp_dirs()
-    result = migcheck("replay", str(target), "--server", "embedded")
+    private_tmp = traversable_tmp
+    result = migcheck(
+        "replay", str(target), "--server", "embedded", env={"TMPDIR": str(private_tmp)}
+    )
     one_line_error(result, 2, *fragments)
-    assert our_temp_dirs() - before == set()  # nothing of ours left in the temp dir
+    assert list(private_tmp.iterdir()) == []  # nothing of ours left in the temp dir
 
 
 def test_unreachable_server_is_infrastructure_error(history) -> None:
@@ -119,20 +131,22 @@ def test_no_binaries_and_no_docker_is_infrastructure_error(history) -> None:
     one_line_error(result, 3, "/nonexistent/bin", "--pg-bin")
 
 
-def test_sigint_mid_replay_leaves_nothing_behind(history) -> None:
+def test_sigint_mid_replay_leaves_nothing_behind(history, traversable_tmp) -> None:
     root = history(
         a1=(None, TABLE.format("colors")),
         b2=("a1", 'op.execute("SELECT pg_sleep(30)")'),
     )
-    before_dirs, before_pids = our_temp_dirs(), postgres_pids()
+    private_tmp = traversable_tmp
+    before_pids = postgres_pids()
     process = subprocess.Popen(
         [sys.executable, "-m", "migcheck", "replay", str(root), "--server", "embedded"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "TMPDIR": str(private_tmp)},
     )
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (our_temp_dirs() - before_dirs):
+    while time.monotonic() < deadline and not our_temp_dirs(private_tmp):
         time.sleep(0.1)
     time.sleep(2.0)  # inside pg_sleep by now
     process.send_signal(signal.SIGINT)
@@ -141,7 +155,7 @@ def test_sigint_mid_replay_leaves_nothing_behind(history) -> None:
     assert "interrupted" in stderr
     assert "Traceback" not in stderr
     time.sleep(0.5)
-    assert our_temp_dirs() - before_dirs == set()
+    assert list(private_tmp.iterdir()) == []
     assert postgres_pids() - before_pids == set()
 
 

@@ -65,7 +65,7 @@ class EmbeddedServer(Server):
         if run_as is not None:
             bindir = _readable_copy(bindir, run_as)
         self.bindir = bindir
-        self.tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
+        self.tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=_temp_base(run_as)))
         (self.tmp / "owner.pid").write_text(str(os.getpid()))
         data, sockets = self.tmp / "data", self.tmp / "run"
         sockets.mkdir()
@@ -103,6 +103,19 @@ def _unprivileged_user() -> pwd.struct_passwd | None:
     raise InfrastructureError(
         "running as root and no unprivileged user (nobody) to run PostgreSQL as; "
         "run migcheck as a normal user"
+    )
+
+
+def _temp_base(user: pwd.struct_passwd | None) -> str:
+    """The temp folder, or /tmp when the server's user cannot reach the usual one."""
+    base = tempfile.gettempdir()
+    if user is None or _traversable(Path(base), user):
+        return base
+    if _traversable(Path("/tmp"), user):
+        return "/tmp"
+    raise InfrastructureError(
+        f"{base}: user {user.pw_name} (who runs PostgreSQL) cannot enter it; "
+        "set TMPDIR to a folder others may traverse"
     )
 
 
@@ -245,7 +258,8 @@ def _wait_ready(process: subprocess.Popen[bytes], sockets: Path, log: Path) -> N
 
 def _sweep_stale_dirs() -> None:
     """Remove temp dirs of embedded clusters whose migcheck process was killed."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*"):
+    bases = {Path(tempfile.gettempdir()), Path("/tmp")}
+    for folder in (f for base in bases for f in base.glob(f"{TMP_PREFIX}*")):
         try:
             pid = int((folder / "owner.pid").read_text())
         except (OSError, ValueError):
