@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from alembic.config import Config
-from alembic.script import Script, ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
+from typing import TYPE_CHECKING
 
 from migcheck.config import read_toml
 from migcheck.errors import InputError
+
+if TYPE_CHECKING:  # alembic is imported only when a project is loaded: lint never needs it
+    from alembic.config import Config
+    from alembic.script import Script, ScriptDirectory
 
 
 @dataclass
@@ -225,6 +225,8 @@ def _forget_project_modules(files: ProjectFiles, names: set[str]) -> None:
 
 def make_config(files: ProjectFiles, x_args: list[str] | None = None) -> Config:
     """Alembic's Config for the project, as `alembic -c FILE -x ...` would build it."""
+    from alembic.config import Config
+
     if files.config_file.suffix == ".toml":
         config = Config(toml_file=str(files.config_file), ini_section=files.ini_section)
     else:
@@ -246,6 +248,9 @@ class _CmdOpts:
 
 def load_project(path: str | Path, x_args: list[str] | None = None) -> Project:
     """Load the project through Alembic's public API; errors become one clear line."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     files = locate_project(path)
     if not files.env_py.is_file():
         raise InputError(f"{files.env_py}: env.py not found; is script_location right?")
@@ -267,6 +272,8 @@ def load_project(path: str | Path, x_args: list[str] | None = None) -> Project:
 
 
 def _describe_load_error(files: ProjectFiles, exc: BaseException) -> str:
+    from alembic.script.revision import RevisionError
+
     if isinstance(exc, RevisionError):
         return (
             f"{files.config_file}: broken revision graph: {_one_line(exc)}; "

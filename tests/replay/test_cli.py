@@ -37,8 +37,10 @@ def our_temp_dirs(folder: Path | None = None) -> set[str]:
     return {p.name for p in (folder or Path(tempfile.gettempdir())).glob("migcheck-pg-*")}
 
 
-def postgres_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
+def postgres_pids(data_under: Path) -> set[int]:
+    """PostgreSQL processes whose data folder lies under `data_under`."""
+    pattern = f"postgres -D {data_under}"
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
     return {int(p) for p in out.split()}
 
 
@@ -137,7 +139,6 @@ def test_sigint_mid_replay_leaves_nothing_behind(history, traversable_tmp) -> No
         b2=("a1", 'op.execute("SELECT pg_sleep(30)")'),
     )
     private_tmp = traversable_tmp
-    before_pids = postgres_pids()
     process = subprocess.Popen(
         [sys.executable, "-m", "migcheck", "replay", str(root), "--server", "embedded"],
         stdout=subprocess.PIPE,
@@ -156,7 +157,7 @@ def test_sigint_mid_replay_leaves_nothing_behind(history, traversable_tmp) -> No
     assert "Traceback" not in stderr
     time.sleep(0.5)
     assert list(private_tmp.iterdir()) == []
-    assert postgres_pids() - before_pids == set()
+    assert postgres_pids(private_tmp) == set()
 
 
 def test_two_runs_against_one_server_do_not_collide(history, server) -> None:
