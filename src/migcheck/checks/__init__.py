@@ -1,0 +1,1 @@
+"""Checks that replay a history and turn what they learn into findings."""

@@ -1,0 +1,367 @@
+"""`run_checks`: every check of `migcheck run` from one execution of env.py.
+
+The stairway program drives the replay one revision at a time. For each revision:
+
+    upgrade (an Alembic step)            -> snapshot A (the "before" of the next revision)
+    parent lookups that found nothing    (queries on the upgraded database)
+    downgrade, snapshot, upgrade again,  (contained: rolled back to A afterwards;
+      snapshot, each compared              see roundtrip.py)
+    upgrade once more on A               (data migrations only; rolled back; see data.py)
+
+so a revision costs three snapshots (four for a data migration) and nothing is ever replayed
+from base twice. A failed upgrade is rolled back by the engine and its descendants are
+skipped; a failed downgrade is a finding and the stairway goes on. At the head, the models
+are compared with the database. The per-revision snapshots double as the history that blames
+reference differences, and the checks that need databases of their own (branch order)
+fork them from templates rather than replaying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationStep
+from alembic.script import Script, ScriptDirectory
+
+from migcheck import __version__, selection
+from migcheck.checks import branch_order, drift, graph
+from migcheck.checks.data import (
+    Revisions,
+    declared_inserts,
+    did_nothing,
+    explain_fk_violation,
+    null_lookups,
+    rerun,
+    skipped_rows,
+)
+from migcheck.checks.roundtrip import irreversible_by_config, round_trip
+from migcheck.cli.common import new_result, timed
+from migcheck.config import Settings
+from migcheck.diff.blame import blame
+from migcheck.diff.compare import DiffOptions, diff_snapshots
+from migcheck.diff.difference import MISSING, Difference
+from migcheck.errors import InputError
+from migcheck.lint import LintContext, lint_statements
+from migcheck.model import (
+    Finding,
+    Location,
+    ProjectInfo,
+    RevisionResult,
+    RunResult,
+    ServerInfo,
+    Severity,
+    Status,
+)
+from migcheck.project import Project, locate_project, make_config, project_import_path
+from migcheck.replay.runner import (
+    ReplayOptions,
+    connection_plan,
+    describe_revisions,
+    parents_of,
+    prepare_database,
+)
+from migcheck.replay.session import Director, run_program
+from migcheck.rules import RULES
+from migcheck.server.base import Server
+from migcheck.snapshot import ALL_TABLES, Snapshot, SnapshotOptions, as_runner, take_snapshot
+
+# Which code range each check produces; a check whose codes are all deselected does not run.
+CHECK_CODES = {
+    "graph": ("MC1",),
+    "roundtrip": ("MC2",),
+    "data": ("MC3",),
+    "branch-order": ("MC4",),
+    "models": ("MC5",),
+    "reference": ("MC6", "MC303"),
+    "lint": ("MC7", "MC8", "MC9"),
+}
+
+
+@dataclass
+class RunOptions:
+    """Everything `migcheck run` can be told, flags and [tool.migcheck] merged."""
+
+    replay: ReplayOptions = field(default_factory=ReplayOptions)
+    reference: Snapshot | None = None  # loaded by the caller (file, URL or archive)
+    settings: Settings | None = None  # select / ignore / severity; None: every finding as is
+    checks: frozenset[str] = frozenset(CHECK_CODES)
+    allow_multiple_heads: bool = False
+    irreversible: frozenset[str] = frozenset()
+    snapshot: SnapshotOptions = field(
+        default_factory=lambda: SnapshotOptions(reference_tables=ALL_TABLES)
+    )
+    diff: DiffOptions = field(default_factory=DiffOptions)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, replay: ReplayOptions, reference: Snapshot | None = None
+    ) -> RunOptions:
+        irreversible = settings.get("irreversible", [])
+        if not isinstance(irreversible, list):
+            irreversible = [irreversible]
+        chosen = selection.Selection.from_settings(settings)
+        return cls(
+            replay=replay,
+            reference=reference,
+            settings=settings,
+            checks=frozenset(name for name in CHECK_CODES if _wanted(chosen, name)),
+            allow_multiple_heads=bool(settings.get("allow_multiple_heads", False)),
+            irreversible=frozenset(str(r) for r in irreversible),
+        )
+
+
+def _wanted(chosen: selection.Selection, check: str) -> bool:
+    """Whether the selection keeps any registered code of the check."""
+    prefixes = CHECK_CODES[check]
+    return any(
+        chosen.allows(Finding(code=code, severity=rule.severity, message=""))
+        for code, rule in RULES.items()
+        if code.startswith(prefixes)
+    )
+
+
+def run_checks(project: Project, server: Server, options: RunOptions) -> RunResult:
+    """Replay the history once with every selected check; findings in revision order."""
+    result = new_result("run", project, server)
+    with timed(result):
+        nodes = graph.read_nodes(project.script, project.files.relative)
+        report = graph.check_graph(nodes, options.allow_multiple_heads)
+        result.extras["graph"] = {"heads": report.heads, "merge_points": report.merge_points}
+        findings = list(report.findings) if "graph" in options.checks else []
+        if not report.broken:
+            result.revisions = describe_revisions(project)
+            findings += _replayed_checks(project, server, options, result)
+        findings = selection.prepare(findings, options.settings) if options.settings else findings
+        result.findings = _in_revision_order(findings, result.revisions)
+    return result
+
+
+def unloadable(path: str, options: RunOptions, error: InputError) -> RunResult:
+    """A result for a history Alembic cannot load, when graph defects explain why.
+
+    Cycles and missing down_revisions stop Alembic's revision map; the files themselves still
+    load, so the graph check can name each defect with its file and line. Anything else (a
+    syntax error, an import error) stays the one-line input error it was.
+    """
+    files = locate_project(path)
+    try:
+        with project_import_path(files):
+            script = ScriptDirectory.from_config(make_config(files, options.replay.x_args))
+            nodes = graph.read_nodes(script, files.relative)
+    except Exception:
+        raise error from None
+    report = graph.check_graph(nodes, options.allow_multiple_heads)
+    if not report.broken:
+        raise error
+    result = RunResult(
+        command="run",
+        project=ProjectInfo(
+            config_file=files.relative(files.config_file),
+            script_location=files.relative(files.script_location),
+            heads=report.heads,
+        ),
+        server=ServerInfo(kind="none"),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        tool_version=__version__,
+        extras={"graph": {"heads": report.heads, "merge_points": report.merge_points}},
+    )
+    findings = report.findings
+    result.findings = (
+        selection.prepare(findings, options.settings) if options.settings else findings
+    )
+    return result
+
+
+def _replayed_checks(
+    project: Project, server: Server, options: RunOptions, result: RunResult
+) -> list[Finding]:
+    revisions = _revisions(project, result.revisions)
+    stairway = Stairway(project, options, revisions)
+    database = prepare_database(server, "run", options.replay)
+    try:
+        run_program(project, connection_plan(project, server, database, options.replay), stairway)
+    finally:
+        server.drop_database(database)
+    findings = stairway.findings
+    if "data" in options.checks and options.reference is None:
+        for revision in result.revisions:
+            findings += did_nothing(revision, revisions.declared.get(revision.revision, ()))
+    if options.reference is not None:
+        if all(r.status is Status.OK for r in result.revisions):
+            findings += _reference_findings(project, options, stairway, revisions)
+        else:  # a partial head differs from any reference everywhere: noise, not findings
+            result.extras["reference"] = "not compared: not every revision applied"
+    if "branch-order" in options.checks:
+        findings += branch_order.check_branch_order(
+            project, server, options.replay, options.snapshot, options.diff
+        )
+    if "lint" in options.checks:
+        findings += _lint_replayed(project, options, result.revisions)
+    return findings
+
+
+def _revisions(project: Project, results: list[RevisionResult]) -> Revisions:
+    by_id = {s.revision: s for s in project.ordered_revisions()}
+    ancestors: dict[str, frozenset[str]] = {}
+    for script in by_id.values():  # parents come first in upgrade order
+        parents = parents_of(project, script)
+        ancestors[script.revision] = frozenset(
+            parents.union(*(ancestors.get(p, frozenset()) for p in parents))
+        )
+    declared = {r.revision: declared_inserts(Path(by_id[r.revision].path), r.path) for r in results}
+    return Revisions(results=results, declared=declared, ancestors=ancestors)
+
+
+class Stairway:
+    """The program env.py runs: see the module docstring. Collects findings and snapshots."""
+
+    def __init__(self, project: Project, options: RunOptions, revisions: Revisions) -> None:
+        self.project = project
+        self.options = options
+        self.revisions = revisions
+        self.findings: list[Finding] = []
+        self.history: list[tuple[str, Snapshot]] = []  # (revision, snapshot after it)
+
+    def __call__(self, director: Director) -> Iterator[MigrationStep]:
+        checks = self.options.checks
+        by_id = {r.revision: r for r in self.revisions.results}
+        blocked: dict[str, str] = {}
+        before = self._snap(director)
+        for script in self.project.ordered_revisions():
+            revision = by_id[script.revision]
+            parents = parents_of(self.project, script)
+            cause = next((blocked[p] for p in parents if p in blocked), None)
+            if cause is not None:
+                blocked[script.revision] = cause
+                revision.status, revision.skipped_because = Status.SKIPPED, cause
+                continue
+            yield director.step(script, "upgrade")
+            assert director.last is not None
+            revision.upgrade, revision.status = director.last, director.last.status
+            if revision.status is Status.FAILED:
+                blocked[script.revision] = f"{script.revision} failed"
+                self._explain_failure(director, revision)
+                continue
+            after = self._snap(director)
+            self.history.append((script.revision, after))
+            if "data" in checks:
+                with director.paused():
+                    self.findings += null_lookups(director.connection, revision, self.revisions)
+            if "roundtrip" in checks and not self._round_trip(
+                director, script, revision, before, after
+            ):
+                blocked[script.revision] = f"the round trip of {script.revision} did not come back"
+            elif "data" in checks:
+                self.findings += rerun(
+                    director, script, revision, after, lambda: self._snap(director)
+                )
+            before = after
+        if "models" in checks and not blocked:
+            self.findings += drift.check_model_drift(director)
+
+    def _snap(self, director: Director) -> Snapshot:
+        with director.paused():
+            return take_snapshot(as_runner(director.connection), self.options.snapshot)
+
+    def _explain_failure(self, director: Director, revision: RevisionResult) -> None:
+        if "data" not in self.options.checks:
+            return
+        with director.paused():
+            finding = explain_fk_violation(director.connection, revision, self.revisions)
+        if finding is not None:
+            self.findings.append(finding)
+
+    def _round_trip(
+        self,
+        director: Director,
+        script: Script,
+        revision: RevisionResult,
+        before: Snapshot,
+        after: Snapshot,
+    ) -> bool:
+        """Run the round trip; False when the database could not be brought back."""
+        if script.revision in self.options.irreversible:
+            self.findings.append(irreversible_by_config(revision))
+            return True
+        trip = round_trip(director, script, revision, before, after, lambda: self._snap(director))
+        revision.downgrade = trip.downgrade
+        self.findings += trip.findings
+        return trip.intact
+
+
+def _reference_findings(
+    project: Project, options: RunOptions, stairway: Stairway, revisions: Revisions
+) -> list[Finding]:
+    """Reference differences (MC6xx) blamed on revisions; missing rows that a skipped insert
+    explains become MC303 instead."""
+    assert options.reference is not None
+    head = stairway.history[-1][1] if stairway.history else Snapshot()
+    differences = diff_snapshots(options.reference, head, options.diff)
+    sources = [(s.revision, project.revision_path(s)) for s in project.ordered_revisions()]
+    blame(differences, stairway.history, sources)
+    findings: list[Finding] = []
+    missing_rows = [d for d in differences if d.object_kind == "row" and d.kind == MISSING]
+    if "data" in options.checks:
+        skipped, unexplained = skipped_rows(missing_rows, options.reference, revisions)
+        findings += skipped
+        explained = {id(d) for d in missing_rows} - {id(d) for d in unexplained}
+        differences = [d for d in differences if id(d) not in explained]
+    paths = {r.revision: r.path for r in revisions.results}
+    findings += [_difference_finding(d, paths) for d in differences]
+    return findings
+
+
+def _difference_finding(d: Difference, paths: dict[str, str]) -> Finding:
+    rule = RULES[d.code]
+    blamed = f" ({d.blame})" if d.blame else ""
+    return Finding(
+        code=d.code,
+        severity=d.severity if d.severity is Severity.INFO else rule.severity,
+        message=d.describe() + blamed,
+        location=Location(path=paths.get(d.revision or ""), line=d.line, revision=d.revision),
+        hint=rule.fix,
+        check="reference",
+        subject=_subject(d),
+        details={"blame": d.blame},
+    )
+
+
+def _subject(d: Difference) -> str:
+    return f"{d.subject} {d.attribute}" if d.attribute else d.subject
+
+
+def _lint_replayed(
+    project: Project, options: RunOptions, results: list[RevisionResult]
+) -> list[Finding]:
+    """Lint rules over the SQL each upgrade executed (dynamic SQL included)."""
+    settings = options.settings
+    context = LintContext.for_project(project.files, settings) if settings else LintContext()
+    paths = {s.revision: Path(s.path) for s in project.ordered_revisions()}
+    findings = []
+    for revision in results:
+        step = revision.upgrade
+        if step is None:
+            continue
+        statements = [(s.sql, s.line) for s in step.statements if not s.failed]
+        findings += lint_statements(
+            statements,
+            revision.revision,
+            revision.path,
+            context=context,
+            source=paths[revision.revision],
+        )
+    return findings
+
+
+def _in_revision_order(findings: list[Finding], results: list[RevisionResult]) -> list[Finding]:
+    """History-wide findings first, then revision by revision in upgrade order, by line."""
+    order = {r.revision: i for i, r in enumerate(results)}
+
+    def key(f: Finding) -> tuple[int, int, str]:
+        rank = order.get(f.location.revision or "", -1) if f.location.revision else -1
+        return (rank, f.location.line or 0, f.code)
+
+    return sorted(findings, key=key)
