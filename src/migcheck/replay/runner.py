@@ -116,7 +116,8 @@ def upgrade_program(
         blocked: dict[str, str] = {}
         for script in project.ordered_revisions():
             result = by_id[script.revision]
-            cause = next((blocked[p] for p in parents_of(project, script) if p in blocked), None)
+            parents = sorted(parents_of(project, script))  # sorted: stable reasons
+            cause = next((blocked[p] for p in parents if p in blocked), None)
             if cause is not None:
                 blocked[script.revision] = cause
                 result.status = Status.SKIPPED
