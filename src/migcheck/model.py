@@ -157,6 +157,10 @@ class RevisionResult:
     def duration_ms(self) -> float:
         return sum(s.duration_ms for s in (self.upgrade, self.downgrade) if s is not None)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (as inside a RunResult's `revisions`)."""
+        return _to_jsonable(self)
+
 
 @dataclass
 class ServerInfo:

@@ -5,7 +5,7 @@
     ignore = ["MC902"]
     severity = { "MC701" = "error" }    # re-grade a code (or a prefix)
     per-file-ignores = { "migrations/versions/2019_*.py" = ["MC9"] }
-    fail-on = "warning"                 # the default of --fail-on
+    fail-on = "warning"                 # the default of --fail-on (fail_on works too)
 
 Codes match by prefix, as in ruff: "MC7" means every MC7xx. When select and ignore both
 match, the longer (more specific) entry wins, and ignore wins a tie. The same functions gate
@@ -129,9 +129,24 @@ def prepare(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
     return Selection.from_settings(settings).apply(suppress.apply(findings))
 
 
+def configured_fail_on(settings: Settings) -> str | None:
+    """`fail-on` from [tool.migcheck], None when not set; callers check the value.
+
+    `fail-on` is the canonical spelling (kebab-case, like `per-file-ignores` and the lint
+    configuration); `fail_on` is accepted too. Both at once is an input error.
+    """
+    values = {key: settings.get(key) for key in ("fail-on", "fail_on")}
+    given = {key: value for key, value in values.items() if value is not None}
+    if len(given) > 1:
+        where = f"{settings.source or 'settings'}: [tool.migcheck]"
+        raise InputError(f"{where} sets both fail-on and fail_on; keep fail-on")
+    value = next(iter(given.values()), None)
+    return None if value is None else str(value)
+
+
 def fail_on(settings: Settings, flag: str | None = None) -> Severity:
     """The --fail-on threshold: the flag, else [tool.migcheck] fail-on, else error."""
-    value = flag if flag is not None else settings.get("fail-on", Severity.ERROR.value)
+    value = flag if flag is not None else configured_fail_on(settings) or Severity.ERROR.value
     return parse_severity(value, "--fail-on" if flag is not None else "[tool.migcheck] fail-on")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -11,8 +12,9 @@ import psycopg
 import pytest
 
 from migcheck.checks.drift import check_model_drift
+from migcheck.checks.pipeline import RunOptions, run_checks
 from migcheck.checks.tenants import for_tenant, tag, tenant_variants
-from migcheck.config import Settings
+from migcheck.config import Settings, load_settings
 from migcheck.errors import InputError
 from migcheck.model import Finding, Severity, Status
 from migcheck.project import load_project
@@ -245,3 +247,126 @@ def test_tag_sets_the_tenant_and_nothing_else():
     )
     assert finding.tenant is None
     assert tag([finding], None) == [finding]
+
+
+# --- `migcheck run` (checks.pipeline) with tenants configured ---------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_migrations" / "multi_tenant"
+HEAD = "6b0e4c8a2d97"
+REGISTRY = "0c6e2f8a4d19"  # creates the shared public.tenants IF NOT EXISTS
+
+
+NICKNAME = """\"\"\"add users.nickname\"\"\"
+from alembic import op
+
+revision = "a7c1e5b9d3f2"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    {upgrade}
+
+
+def downgrade():
+    {downgrade}
+"""
+
+
+def sample_with_tenants(tmp_path, upgrade: str | None = None, downgrade: str = "pass") -> Path:
+    """A copy of the multi_tenant sample configured with TENANTS in its pyproject.toml, plus
+    optionally a revision on top of its head adding users.nickname (in the models too) with
+    the given upgrade and downgrade bodies."""
+    root = tmp_path / "multi_tenant"
+    shutil.copytree(SAMPLE, root)
+    tenants = ", ".join(f'"{t}"' for t in TENANTS)
+    (root / "pyproject.toml").write_text(f"[tool.migcheck]\ntenants = [{tenants}]\n")
+    if upgrade is not None:
+        (root / "versions" / "20260206_1000_add_user_nickname.py").write_text(
+            NICKNAME.format(down=HEAD, upgrade=upgrade, downgrade=downgrade)
+        )
+        models = root / "models.py"
+        email = "    email: Mapped[str] = mapped_column(Text, unique=True)\n"
+        nickname = "    nickname: Mapped[str | None] = mapped_column(Text)\n"
+        models.write_text(models.read_text().replace(email, email + nickname))
+    return root
+
+
+def run_sample(server, root: Path):
+    settings = load_settings(root)
+    assert settings.get("tenants") == TENANTS
+    options = RunOptions.from_settings(settings, ReplayOptions())
+    return run_checks(load_project(root), server, options)
+
+
+def upgrade_sql(revisions: list[dict], revision: str) -> str:
+    step = next(r for r in revisions if r["revision"] == revision)["upgrade"]
+    return "\n".join(s["sql"] for s in step["statements"])
+
+
+def test_run_replays_every_tenant_in_one_database(server, tmp_path):
+    result = run_sample(server, sample_with_tenants(tmp_path))
+    per_tenant = result.extras["tenants"]
+    assert list(per_tenant) == TENANTS
+    for tenant in TENANTS:
+        assert {r["status"] for r in per_tenant[tenant]} == {"ok"}
+        assert all(r["downgrade"]["status"] == "ok" for r in per_tenant[tenant])
+        # the same revision created each tenant's own table (schema_translate_map at work)
+        assert f"CREATE TABLE {tenant}.users" in upgrade_sql(per_tenant[tenant], "5a1f7c3e9b82")
+    # result.revisions are the first tenant's
+    assert [r.to_dict() for r in result.revisions] == per_tenant["user_1"]
+    # The only finding is a real one, and only tenants sharing one database show it: the
+    # shared registry's downgrade (DROP TABLE IF EXISTS public.tenants), run for user_2,
+    # drops the registry user_1 created and still uses.
+    assert [(f.tenant, f.code, f.location.revision, f.subject) for f in result.findings] == [
+        ("user_2", "MC203", REGISTRY, "table public.tenants")
+    ]
+
+
+def test_run_without_tenants_is_one_plain_replay(server, tmp_path):
+    root = sample_with_tenants(tmp_path)
+    (root / "pyproject.toml").write_text("[tool.migcheck]\n")
+    result = run_sample_plain(server, root)
+    assert "tenants" not in result.extras
+    assert {r.status for r in result.revisions} == {Status.OK}
+    assert result.findings == []  # the models, translated by env.py itself, match
+
+
+def run_sample_plain(server, root: Path):
+    options = RunOptions.from_settings(load_settings(root), ReplayOptions())
+    return run_checks(load_project(root), server, options)
+
+
+def test_run_names_the_tenant_a_hard_coded_schema_breaks(server, tmp_path):
+    # The developer's own tenant, hard-coded in raw SQL: fine for user_1, a collision for user_2.
+    up = 'op.execute("ALTER TABLE user_1.users ADD COLUMN nickname text")'
+    down = 'op.execute("ALTER TABLE user_1.users DROP COLUMN nickname")'
+    result = run_sample(server, sample_with_tenants(tmp_path, up, down))
+    statuses = {t: [r["status"] for r in rs] for t, rs in result.extras["tenants"].items()}
+    assert statuses == {"user_1": ["ok"] * 8, "user_2": ["ok"] * 7 + ["failed"]}
+    assert all(r.status is Status.OK for r in result.revisions)  # user_1's
+    failure = next(f for f in result.findings if f.code == "MC001")
+    assert (failure.tenant, failure.location.revision, failure.subject) == (
+        "user_2",
+        "a7c1e5b9d3f2",
+        "upgrade duplicate_object",
+    )
+    assert failure.message.startswith(
+        "a7c1e5b9d3f2: upgrade failed for tenant user_2 after it applied for tenant user_1: "
+    )
+    assert failure.location.line == 11  # the op.execute line of the revision file
+    assert {(f.tenant, f.code) for f in result.findings} == {
+        ("user_2", "MC001"),
+        ("user_2", "MC203"),
+    }
+
+
+def test_run_reports_a_revision_failing_for_every_tenant_once(server, tmp_path):
+    # The placeholder schema, hard-coded: raw SQL is never remapped, so it fails for everyone;
+    # the first tenant's failed revision reports it (no MC001 repeating it per tenant).
+    sql = 'op.execute("ALTER TABLE tenant.users ADD COLUMN nickname text")'
+    result = run_sample(server, sample_with_tenants(tmp_path, sql))
+    assert [r.revision for r in result.failed_revisions] == ["a7c1e5b9d3f2"]
+    assert all(rs[-1]["status"] == "failed" for rs in result.extras["tenants"].values())
+    assert [f.code for f in result.findings if f.code == "MC001"] == []

@@ -83,6 +83,21 @@ def test_severity_regrade_and_fail_on(tmp_path: Path) -> None:
     assert not selection.reaches(graded[1:], Severity.WARNING)
 
 
+@pytest.mark.parametrize("key", ["fail-on", "fail_on"])
+def test_fail_on_is_read_in_either_spelling(tmp_path: Path, key: str) -> None:
+    configured = settings(tmp_path, **{key: "warning"})
+    assert selection.configured_fail_on(configured) == "warning"
+    assert selection.fail_on(configured) is Severity.WARNING
+    assert selection.fail_on(configured, "info") is Severity.INFO  # the flag wins
+    assert selection.configured_fail_on(settings(tmp_path)) is None
+    assert selection.fail_on(settings(tmp_path)) is Severity.ERROR
+
+
+def test_fail_on_given_twice_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="sets both fail-on and fail_on; keep fail-on"):
+        selection.configured_fail_on(settings(tmp_path, **{"fail-on": "info", "fail_on": "error"}))
+
+
 def test_per_file_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     chosen = selection.Selection.from_settings(

@@ -25,7 +25,6 @@ import psycopg
 from alembic.runtime.migration import MigrationStep
 from alembic.script import Script
 from alembic.util import to_tuple
-from psycopg import sql
 
 from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
@@ -254,8 +253,7 @@ def _schema_difference(
     elif difference.kind == EXTRA:
         text = f"{difference.subject} exists only when {b}"
     else:
-        text = difference.describe().replace("in reference", f"when {a}")
-        text = text.replace("after replay", f"when {b}")
+        text = difference.describe(reference=f"when {a}", actual=f"when {b}")
     subject = difference.subject
     if difference.kind == CHANGED:
         subject = f"{subject} {difference.attribute}"
@@ -428,14 +426,14 @@ class _States:
 
 
 def _copy(server: Server, name: str, template: str) -> str:
-    """A copy of `template`, with its database settings (the hang guards) copied too.
+    """A copy of `template` (with its hang guards: create_database copies them).
 
-    CREATE DATABASE ... TEMPLATE copies neither ALTER DATABASE settings nor works while
-    someone is connected; an env.py building its own pooled engine may leave idle sessions
-    behind, and since the template is a database of this run, they are ended.
+    CREATE DATABASE ... TEMPLATE fails while someone is connected to the template; an env.py
+    building its own pooled engine may leave idle sessions behind, and since the template is
+    a database of this run, they are ended.
     """
     try:
-        database = server.create_database(name, template=template)
+        return server.create_database(name, template=template)
     except psycopg.errors.ObjectInUse:
         with server.admin() as conn:
             conn.execute(
@@ -443,18 +441,4 @@ def _copy(server: Server, name: str, template: str) -> str:
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 (template,),
             )
-        database = server.create_database(name, template=template)
-    with server.admin() as conn:
-        rows = conn.execute(
-            "SELECT unnest(s.setconfig) FROM pg_db_role_setting s "
-            "JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s AND s.setrole = 0",
-            (template,),
-        ).fetchall()
-        for (setting,) in rows:
-            key, _, value = setting.partition("=")
-            conn.execute(
-                sql.SQL("ALTER DATABASE {} SET {} = {}").format(
-                    sql.Identifier(database), sql.Identifier(key), sql.Literal(value)
-                )
-            )
-    return database
+        return server.create_database(name, template=template)

@@ -28,12 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from migcheck.checks.inserts import Insert, Lookup, Row, describe_row, parse_inserts
-from migcheck.checks.roundtrip import (
-    restore_sequences,
-    separate_invocation,
-    sequence_positions,
-    uses_autocommit,
-)
+from migcheck.checks.roundtrip import restore_sequences, sequence_positions
 from migcheck.diff.compare import diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
 from migcheck.lint import sql as lint_sql
@@ -52,7 +47,7 @@ from migcheck.model import (
     StepResult,
     statement_kind,
 )
-from migcheck.replay.session import Director
+from migcheck.replay.session import Director, uses_autocommit
 from migcheck.rules import Rule, register
 from migcheck.snapshot import Snapshot
 
@@ -595,7 +590,7 @@ def rerun(
         original(**kw)
         seen.append(snap())
 
-    with separate_invocation(director):
+    with director.separate_invocation():
         result = director.call(
             script, "upgrade", again, StepResult(direction="upgrade", status=Status.OK), keep=False
         )

@@ -227,18 +227,21 @@ def _as_models_name_it(context: MigrationContext, metadatas: list[MetaData]) -> 
     Multi-tenant projects model tenant tables in a placeholder schema ("tenant") that env.py
     maps to the real one with schema_translate_map; autogenerate ignores that map and would
     report every table as missing. So, inside a savepoint that is rolled back, each translated
-    schema is renamed to its placeholder and only the schemas the models use are reflected
-    (other tenants' schemas are not this tenant's business). Yields False when the map cannot
-    be mirrored (a placeholder schema exists for real, or the default schema is translated):
-    no comparison then beats a comparison full of false differences.
+    schema the models name by its placeholder is renamed to that placeholder (an env.py that
+    hands Alembic models already translated to the real schema, as autogenerate needs, gets
+    no rename), and only the schemas the models use are reflected (other tenants' schemas are
+    not this tenant's business). Yields False when the map cannot be mirrored (a placeholder
+    schema exists for real, or the default schema is translated): no comparison then beats a
+    comparison full of false differences.
     """
     connection = context.connection
     assert connection is not None
     translate = connection.get_execution_options().get("schema_translate_map") or {}
-    renames = {placeholder: real for placeholder, real in translate.items() if placeholder != real}
-    if not renames:
+    if all(placeholder == real for placeholder, real in translate.items()):
         yield True
         return
+    modelled = {t.schema for m in metadatas for t in m.tables.values()}
+    renames = {p: real for p, real in translate.items() if p != real and p in modelled}
     existing = {row[0] for row in connection.exec_driver_sql("SELECT nspname FROM pg_namespace")}
     if None in renames or any(placeholder in existing for placeholder in renames):
         yield False
@@ -252,8 +255,9 @@ def _as_models_name_it(context: MigrationContext, metadatas: list[MetaData]) -> 
                     f"ALTER SCHEMA {quote(real)} RENAME TO {quote(placeholder)}"
                 )
         placeholders = {real: placeholder for placeholder, real in renames.items()}
-        version_schema = placeholders.get(context.version_table_schema)
-        modelled = {t.schema for m in metadatas for t in m.tables.values()}
+        version_schema = placeholders.get(
+            context.version_table_schema, context.version_table_schema
+        )
         include_name = context.opts.get("include_name")
 
         def tenant_names(name: str | None, type_: str, parents: dict[str, Any]) -> bool:

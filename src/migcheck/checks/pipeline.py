@@ -14,19 +14,29 @@ skipped; a failed downgrade is a finding and the stairway goes on. At the head, 
 are compared with the database. The per-revision snapshots double as the history that blames
 reference differences, and the checks that need databases of their own (branch order)
 fork them from templates rather than replaying.
+
+Tenants (`[tool.migcheck] tenants`, see tenants.py): the stairway runs once per tenant, one
+tenant after the other in ONE database, as production migrates them; each run passes the
+tenant's `-x` argument and its findings name the tenant. `result.revisions` holds the first
+tenant's revision results and `result.extras["tenants"][tenant]` every tenant's (JSON form);
+an upgrade failing only for a later tenant becomes a finding naming it (MC001).
+What does not depend on the database state the tenants share runs for the first tenant only
+(its findings name it): the reference comparison (a reference is one tenant's dump, taken on
+an empty database, which is what the first tenant's head is), branch order (on databases of
+its own, where every tenant would replay the same thing) and the lint of executed SQL (the
+same statements for every tenant but for the schema).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationStep
 from alembic.script import Script, ScriptDirectory
 
-from migcheck import __version__, selection
+from migcheck import selection
 from migcheck.checks import branch_order, drift, graph
 from migcheck.checks.data import (
     Revisions,
@@ -38,7 +48,7 @@ from migcheck.checks.data import (
     skipped_rows,
 )
 from migcheck.checks.roundtrip import irreversible_by_config, round_trip
-from migcheck.cli.common import new_result, timed
+from migcheck.checks.tenants import for_tenant, tag, tenant_failures, tenant_variants
 from migcheck.config import Settings
 from migcheck.diff.blame import blame
 from migcheck.diff.compare import DiffOptions, diff_snapshots
@@ -48,10 +58,8 @@ from migcheck.lint import LintContext, lint_statements
 from migcheck.model import (
     Finding,
     Location,
-    ProjectInfo,
     RevisionResult,
     RunResult,
-    ServerInfo,
     Severity,
     Status,
 )
@@ -64,6 +72,7 @@ from migcheck.replay.runner import (
     prepare_database,
 )
 from migcheck.replay.session import Director, run_program
+from migcheck.result import new_result, timed
 from migcheck.rules import RULES
 from migcheck.server.base import Server
 from migcheck.snapshot import ALL_TABLES, Snapshot, SnapshotOptions, as_runner, take_snapshot
@@ -124,7 +133,8 @@ def _wanted(chosen: selection.Selection, check: str) -> bool:
 
 
 def run_checks(project: Project, server: Server, options: RunOptions) -> RunResult:
-    """Replay the history once with every selected check; findings in revision order."""
+    """Replay the history once (per tenant) with every selected check; findings in revision
+    order."""
     result = new_result("run", project, server)
     with timed(result):
         nodes = graph.read_nodes(project.script, project.files.relative)
@@ -132,7 +142,6 @@ def run_checks(project: Project, server: Server, options: RunOptions) -> RunResu
         result.extras["graph"] = {"heads": report.heads, "merge_points": report.merge_points}
         findings = list(report.findings) if "graph" in options.checks else []
         if not report.broken:
-            result.revisions = describe_revisions(project)
             findings += _replayed_checks(project, server, options, result)
         findings = selection.prepare(findings, options.settings) if options.settings else findings
         result.findings = _in_revision_order(findings, result.revisions)
@@ -156,18 +165,8 @@ def unloadable(path: str, options: RunOptions, error: InputError) -> RunResult:
     report = graph.check_graph(nodes, options.allow_multiple_heads)
     if not report.broken:
         raise error
-    result = RunResult(
-        command="run",
-        project=ProjectInfo(
-            config_file=files.relative(files.config_file),
-            script_location=files.relative(files.script_location),
-            heads=report.heads,
-        ),
-        server=ServerInfo(kind="none"),
-        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        tool_version=__version__,
-        extras={"graph": {"heads": report.heads, "merge_points": report.merge_points}},
-    )
+    result = new_result("run", files, heads=report.heads)
+    result.extras["graph"] = {"heads": report.heads, "merge_points": report.merge_points}
     findings = report.findings
     result.findings = (
         selection.prepare(findings, options.settings) if options.settings else findings
@@ -175,31 +174,83 @@ def unloadable(path: str, options: RunOptions, error: InputError) -> RunResult:
     return result
 
 
+@dataclass
+class _TenantRun:
+    """One tenant's stairway (tenant None: no tenants configured)."""
+
+    tenant: str | None
+    project: Project  # as `alembic -x <tenant>` loads it
+    replay: ReplayOptions
+    revisions: Revisions
+    stairway: Stairway
+
+
 def _replayed_checks(
     project: Project, server: Server, options: RunOptions, result: RunResult
 ) -> list[Finding]:
-    revisions = _revisions(project, result.revisions)
-    stairway = Stairway(project, options, revisions)
+    variants = (
+        tenant_variants(options.settings, options.replay, project.files.env_py)
+        if options.settings is not None
+        else [(None, options.replay)]
+    )
+    runs: list[_TenantRun] = []
+    findings: list[Finding] = []
+    # One database for every tenant: production migrates them one after the other in one
+    # database, and what one tenant's revisions leave behind is the next tenant's start.
     database = prepare_database(server, "run", options.replay)
     try:
-        run_program(project, connection_plan(project, server, database, options.replay), stairway)
+        for tenant, replay in variants:
+            run_as = project if tenant is None else for_tenant(project, replay)
+            revisions = _revisions(run_as, describe_revisions(run_as))
+            stairway = Stairway(run_as, options, revisions)
+            plan = connection_plan(run_as, server, database, replay)
+            run_program(run_as, plan, stairway)
+            runs.append(_TenantRun(tenant, run_as, replay, revisions, stairway))
+            findings += tag(_stairway_findings(options, revisions, stairway), tenant)
+            if tenant is not None and len(runs) > 1:
+                first = (str(runs[0].tenant), runs[0].revisions.results)
+                findings += tenant_failures(first, revisions.results, tenant)
     finally:
         server.drop_database(database)
-    findings = stairway.findings
+    first = runs[0]
+    result.revisions = first.revisions.results
+    if first.tenant is not None:
+        result.extras["tenants"] = {
+            run.tenant: [r.to_dict() for r in run.revisions.results] for run in runs
+        }
+    return findings + tag(_first_tenant_checks(first, server, options, result), first.tenant)
+
+
+def _stairway_findings(
+    options: RunOptions, revisions: Revisions, stairway: Stairway
+) -> list[Finding]:
+    """The stairway's findings, and data migrations that did nothing (without a reference:
+    a reference names the rows they should have inserted, MC303 instead)."""
+    findings = list(stairway.findings)
     if "data" in options.checks and options.reference is None:
-        for revision in result.revisions:
+        for revision in revisions.results:
             findings += did_nothing(revision, revisions.declared.get(revision.revision, ()))
+    return findings
+
+
+def _first_tenant_checks(
+    run: _TenantRun, server: Server, options: RunOptions, result: RunResult
+) -> list[Finding]:
+    """Checks that do not depend on what other tenants left in the database (see the module
+    docstring): the reference, branch order and the lint of the executed SQL."""
+    findings: list[Finding] = []
+    results = run.revisions.results
     if options.reference is not None:
-        if all(r.status is Status.OK for r in result.revisions):
-            findings += _reference_findings(project, options, stairway, revisions)
+        if all(r.status is Status.OK for r in results):
+            findings += _reference_findings(run.project, options, run.stairway, run.revisions)
         else:  # a partial head differs from any reference everywhere: noise, not findings
             result.extras["reference"] = "not compared: not every revision applied"
     if "branch-order" in options.checks:
         findings += branch_order.check_branch_order(
-            project, server, options.replay, options.snapshot, options.diff
+            run.project, server, run.replay, options.snapshot, options.diff
         )
     if "lint" in options.checks:
-        findings += _lint_replayed(project, options, result.revisions)
+        findings += _lint_replayed(run.project, options, results)
     return findings
 
 

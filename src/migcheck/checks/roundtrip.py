@@ -17,8 +17,7 @@ tables, so the findings name each object a downgrade leaves behind or removes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from migcheck.model import (
     Status,
     StepResult,
 )
-from migcheck.replay.session import Director
+from migcheck.replay.session import Director, uses_autocommit
 from migcheck.rules import Rule, register
 from migcheck.snapshot import Snapshot
 
@@ -168,31 +167,12 @@ def round_trip(
     outer = _begin(conn) if contained else None
     saved = sequence_positions(conn) if contained else {}
     try:
-        with separate_invocation(director):
+        with director.separate_invocation():
             return _run(director, script, revision, before, after, snap, contained)
     finally:
         if outer is not None:
             outer.rollback()
             restore_sequences(conn, saved)
-
-
-@contextmanager
-def separate_invocation(director: Director) -> Iterator[None]:
-    """Run steps as a new `alembic` command would: with an empty DDL memo.
-
-    Alembic remembers, for one run, which enum types its create_table calls have created and
-    does not create them again; after a downgrade dropped such a type, a second upgrade in the
-    same run would wrongly skip it. The memo is put back afterwards (the database is too).
-    """
-    impl = director.context.impl if director.context is not None else None
-    saved = impl.memo if impl is not None else None
-    if impl is not None:
-        impl.memo = {}
-    try:
-        yield
-    finally:
-        if impl is not None:
-            impl.memo = saved
 
 
 def irreversible_by_config(revision: RevisionResult) -> Finding:
@@ -247,7 +227,7 @@ def _run(
                 REUPGRADE_DIFFERS,
                 revision,
                 f"{revision.revision}: upgrading again after the downgrade gives a different "
-                + _reword(difference, "the first upgrade", "the second"),
+                + difference.describe(reference="the first upgrade", actual="the second"),
                 subject=_subject(difference),
                 line=_def_line(script, "upgrade"),
             )
@@ -273,17 +253,14 @@ def _downgrade_difference(revision: RevisionResult, d: Difference, line: int | N
         rule, text = REMOVES_TOO_MUCH, f"the downgrade removes {what}, which existed before"
     else:
         rule = NOT_RESTORED
-        text = "the downgrade does not restore " + _reword(d, "before the upgrade", "after it")
+        text = "the downgrade does not restore " + d.describe(
+            reference="before the upgrade", actual="after it"
+        )
     return _finding(rule, revision, f"{revision.revision}: {text}", subject=_subject(d), line=line)
 
 
 def _subject(d: Difference) -> str:
     return f"{d.subject} {d.attribute}" if d.kind == CHANGED else d.subject
-
-
-def _reword(d: Difference, first: str, second: str) -> str:
-    """A changed attribute as `describe()` words it, with our two sides' names."""
-    return d.describe().replace("in reference", first).replace("after replay", second).strip()
 
 
 def _finding(
@@ -303,11 +280,6 @@ def _finding(
 def _begin(conn: Connection) -> Transaction:
     """Our own transaction; a savepoint when a read of ours already began one."""
     return conn.begin_nested() if conn.in_transaction() else conn.begin()
-
-
-def uses_autocommit(script: Script) -> bool:
-    """Whether the revision leaves the transaction (the engine gives it no savepoint either)."""
-    return "autocommit_block" in _source(script)
 
 
 def _def_line(script: Script, function: str) -> int | None:

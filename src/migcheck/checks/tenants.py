@@ -10,6 +10,9 @@ separate databases would never show.
 
 Configuration (`[tool.migcheck]`): `tenants = ["user_1", "user_2"]` and, when env.py reads
 another key than the one it can be seen reading, `tenant_x_arg = "schema"`.
+
+A run's revision results are the first tenant's (see checks/pipeline.py); an upgrade that
+fails only for a later tenant is therefore reported as a finding naming that tenant (MC001).
 """
 
 from __future__ import annotations
@@ -18,11 +21,36 @@ import dataclasses
 import re
 from pathlib import Path
 
+from migcheck.checks.failures import step_failure
 from migcheck.config import Settings
 from migcheck.errors import InputError
-from migcheck.model import Finding
+from migcheck.model import Finding, RevisionResult, Severity, Status
 from migcheck.project import Project, make_config
 from migcheck.replay.runner import ReplayOptions
+from migcheck.rules import Rule, register
+
+CHECK = "tenants"
+
+TENANT_UPGRADE_FAILS = register(
+    Rule(
+        code="MC001",
+        name="tenant-upgrade-fails",
+        severity=Severity.ERROR,
+        summary="A revision's upgrade fails for a later tenant (not for the first one)",
+        why=(
+            "Tenants are migrated one after the other in one database: raw SQL naming a schema "
+            "(the developer's own tenant, or a shared object created without IF NOT EXISTS) "
+            "works for the first tenant and collides for the next, and the deploy stops with "
+            "some tenants migrated and others not."
+        ),
+        bad='op.execute("ALTER TABLE user_1.users ADD COLUMN nickname text")',
+        good='op.create_index("ix_users_email", "users", ["email"], schema="tenant")'
+        "  # the placeholder, remapped per tenant",
+        fix="let env.py's schema_translate_map (or search_path) choose the schema: Table objects "
+        'and op.create_table / op.create_index with schema="<placeholder>" (raw SQL and '
+        "ALTER-based ops are not remapped, see MC911), never a real tenant's name",
+    )
+)
 
 DEFAULT_X_ARG = "tenant"
 
@@ -80,6 +108,32 @@ def tag(findings: list[Finding], tenant: str | None) -> list[Finding]:
     if tenant is None:
         return findings
     return [dataclasses.replace(finding, tenant=tenant) for finding in findings]
+
+
+def tenant_failures(
+    first: tuple[str, list[RevisionResult]], results: list[RevisionResult], tenant: str
+) -> list[Finding]:
+    """MC001 for each upgrade that failed for `tenant` but not for the first tenant, whose
+    (name, results) `first` gives: its results are the run's revisions, and a failure there
+    is reported with them."""
+    first_tenant, first_results = first
+    statuses = {r.revision: r.status for r in first_results}
+    findings = []
+    for revision in results:
+        step = revision.upgrade
+        if revision.status is not Status.FAILED or statuses.get(revision.revision) is Status.FAILED:
+            continue
+        if step is None or step.failure is None:
+            continue
+        finding = step_failure(TENANT_UPGRADE_FAILS, revision, step, CHECK)
+        applied = statuses.get(revision.revision) is Status.OK
+        finding.message = (
+            f"{revision.revision}: upgrade failed for tenant {tenant}"
+            + (f" after it applied for tenant {first_tenant}" if applied else "")
+            + f": {step.failure.summary}"
+        )
+        findings.append(finding)
+    return tag(findings, tenant)
 
 
 def _read_key(source: str | None, env_py: Path | None) -> str | None:

@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
-from migcheck import __version__
 from migcheck.config import Settings, load_settings
-from migcheck.model import ProjectInfo, RunResult, ServerInfo
+from migcheck.model import RunResult
 from migcheck.project import Project, load_project
 from migcheck.replay.runner import ReplayOptions
+from migcheck.result import new_result, timed
 from migcheck.server import Server, choose_server
+
+# new_result and timed live in migcheck.result; these names stay for the subcommands that
+# still import them from here (dump, diff) until they move over.
+__all__ = [
+    "add_project_argument",
+    "add_replay_arguments",
+    "load",
+    "new_result",
+    "open_server",
+    "replay_options",
+    "settings_for",
+    "timed",
+    "write_json",
+]
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:
@@ -109,29 +121,6 @@ def open_server(args: argparse.Namespace, settings: Settings) -> Iterator[Server
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def new_result(command: str, project: Project, server: Server | None) -> RunResult:
-    return RunResult(
-        command=command,
-        project=ProjectInfo(
-            config_file=project.files.relative(project.files.config_file),
-            script_location=project.files.relative(project.files.script_location),
-            heads=list(project.script.get_heads()),
-        ),
-        server=server.info if server is not None else ServerInfo(kind="none"),
-        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        tool_version=__version__,
-    )
-
-
-@contextmanager
-def timed(result: RunResult) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
 
 
 def write_json(result: RunResult, path: str | None) -> None:

@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     result.extras["diff"] = {
         "reference": outcome.reference,
         "differences": [d.to_dict() for d in outcome.differences],
-        "history_snapshots_ms": round(outcome.history_ms, 1),
+        "blame_ms": round(outcome.blame_ms, 1),
     }
     write_json(result, args.json_file)
     config = project.files.relative(project.files.config_file)

@@ -65,11 +65,15 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="alembic.ini, the folder holding it, or a pyproject.toml with [tool.alembic]",
     )
-    parser.add_argument("--select", type=_codes, help="only these codes or prefixes (MC7,MC801)")
-    parser.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes")
+    parser.add_argument(
+        "--select", type=parse_codes, help="only these codes or prefixes (MC7,MC801)"
+    )
+    parser.add_argument("--ignore", type=parse_codes, help="leave out these codes or prefixes")
 
 
-def _codes(value: str) -> list[str]:
+def parse_codes(value: str) -> list[str]:
+    """A --select / --ignore value: comma-separated codes or prefixes, blanks dropped
+    (checked later, with the [tool.migcheck] ones, by migcheck.selection)."""
     return [c.strip() for c in value.split(",") if c.strip()]
 
 

@@ -18,6 +18,7 @@ from migcheck.model import RunResult
 from migcheck.report import markdown, terminal
 from migcheck.report.common import FAIL_ON_CHOICES, Gate, passed
 from migcheck.report.outputs import FORMATS, OutputSpec, parse_output, render, write_outputs
+from migcheck.selection import configured_fail_on
 from migcheck.since import demote, new_revisions
 
 
@@ -62,7 +63,7 @@ def emit(result: RunResult, args: argparse.Namespace, settings: Settings | None 
     fail_on = (
         args.fail_on
         or (saved.fail_on if saved else None)
-        or (settings.get("fail_on") if settings else None)
+        or (configured_fail_on(settings) if settings else None)
         or "error"
     )
     if fail_on not in FAIL_ON_CHOICES:

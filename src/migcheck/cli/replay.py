@@ -7,16 +7,15 @@ import argparse
 from migcheck.cli.common import (
     add_replay_arguments,
     load,
-    new_result,
     open_server,
     replay_options,
     settings_for,
-    timed,
     write_json,
 )
 from migcheck.errors import EXIT_FINDINGS, EXIT_OK
 from migcheck.replay.runner import replay
 from migcheck.report.text import render_replay
+from migcheck.result import new_result, timed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -21,7 +21,7 @@ from migcheck.cli.common import (
     settings_for,
     write_json,
 )
-from migcheck.cli.lint import _codes
+from migcheck.cli.lint import parse_codes
 from migcheck.cli.outputs import add_output_arguments, emit
 from migcheck.errors import InputError
 from migcheck.reference import open_reference
@@ -47,8 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="pg_dump file (plain or archive) or postgresql:// URL to compare the head with",
     )
-    parser.add_argument("--select", type=_codes, help="only these codes or prefixes (MC2,MC301)")
-    parser.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes")
+    parser.add_argument(
+        "--select", type=parse_codes, help="only these codes or prefixes (MC2,MC301)"
+    )
+    parser.add_argument("--ignore", type=parse_codes, help="leave out these codes or prefixes")
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--baseline", default=None, help="baseline file (default: .migcheck-baseline.json)"

@@ -73,16 +73,18 @@ class Difference:
     def subject(self) -> str:
         return f"{self.object_kind} {self.name}"
 
-    def describe(self) -> str:
+    def describe(self, *, reference: str = "in reference", actual: str = "after replay") -> str:
+        """One line; `reference` / `actual` name the two sides compared (a round trip says
+        "before the upgrade" / "after it", branch order "when a runs first" / ...)."""
         label = f"{self.object_kind} {self.name}"
         if self.context:
             label = f"{label[:-1]}, {self.context})"
         if self.kind == MISSING:
-            return f"{label}: in reference, missing after replay"
+            return f"{label}: {reference}, missing {actual}"
         if self.kind == EXTRA:
-            return f"{label}: not in reference, extra after replay"
-        prefix, reference, actual = self._changed_parts()
-        return f"{label}: {prefix}{reference} in reference, {actual} after replay"
+            return f"{label}: not {reference}, extra {actual}"
+        prefix, before, after = self._changed_parts()
+        return f"{label}: {prefix}{before} {reference}, {after} {actual}"
 
     def _changed_parts(self) -> tuple[str, str, str]:
         attribute = self.attribute or ""

@@ -1,19 +1,22 @@
 """Replay a history and diff the result against a reference, with blame.
 
-Order matters for speed and for fair keys. A loaded dump is a throwaway copy: it is read in
-full first, and the natural keys it resolves are imposed on every replay snapshot, so rows
-are matched the same way on both sides even if the replay lost a unique constraint. A live
-URL (staging) is only read for the tables the replay fills, after the replay.
+Order matters for fair keys. A loaded dump is a throwaway copy: it is read in full first,
+and the natural keys it resolves are imposed on the replay's snapshots, so rows are matched
+the same way on both sides even if the replay lost a unique constraint. A live URL
+(staging) is only read for the tables the replay fills, after the replay.
 
-Blame needs a snapshot after every revision. A revision that ran no statement cannot have
-changed anything, so the previous snapshot is reused; otherwise a full snapshot is taken
-(tens of milliseconds for a typical schema; see BENCHMARKS.md), through a separate
-read-only connection so env.py's own connection and transaction are never touched.
+Blame is lazy. A snapshot after every revision costs more than the replay itself on a long
+history (BENCHMARKS.md), and tracking only what each revision touched is unsound (renaming a
+table changes the text of every foreign key, view and trigger naming it, whose catalog rows
+are untouched). So the first replay takes no per-revision snapshot at all; only when
+something differs is the history replayed a second time, and after each revision that ran a
+statement a probe reads just the objects (and rows) that differ. A clean run pays nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from dataclasses import dataclass
 
@@ -31,7 +34,7 @@ from migcheck.replay.session import Director
 from migcheck.server.base import Server
 from migcheck.snapshot import ALL_TABLES, PsycopgRunner, Snapshot, SnapshotOptions, take_snapshot
 
-REPLAY_NAME = "diff"
+_REFERENCES = re.compile(r"REFERENCES ([^(]+)\(")
 
 
 @dataclass
@@ -39,32 +42,27 @@ class ReferenceDiff:
     reference: str
     differences: list[Difference]
     revisions: list[RevisionResult]
-    history_ms: float  # spent on per-revision snapshots
+    blame_ms: float  # the probing replay; 0 when nothing differed
 
 
 class HistoryRecorder:
-    """`after_step` callback collecting (revision, snapshot) pairs in upgrade order."""
+    """`after_step` callback collecting (revision, snapshot) pairs in upgrade order, through
+    its own read-only connection (env.py's connection and transaction are never touched)."""
 
     def __init__(self, server: Server, database: str, options: SnapshotOptions) -> None:
         self.server = server
         self.database = database
         self.options = options
         self.history: list[tuple[str, Snapshot]] = []
-        self.elapsed_ms = 0.0
         self._connection: psycopg.Connection | None = None
 
     def __call__(self, director: Director, script: Script, result: RevisionResult) -> None:
-        started = time.perf_counter()
         ran = result.upgrade is not None and result.upgrade.statements
         if self.history and not ran:
-            snapshot = self.history[-1][1]
+            snapshot = self.history[-1][1]  # no statement, no change
         else:
             snapshot = take_snapshot(PsycopgRunner(self._connect()), self.options)
         self.history.append((script.revision, snapshot))
-        self.elapsed_ms += (time.perf_counter() - started) * 1000
-
-    def snapshot(self) -> Snapshot:
-        return take_snapshot(PsycopgRunner(self._connect()), self.options)
 
     def _connect(self) -> psycopg.Connection:
         if self._connection is None:
@@ -91,39 +89,79 @@ def diff_with_reference(
     tables: list[str] | None = None,
 ) -> ReferenceDiff:
     """Load `source`, replay the history, and return every difference, blamed."""
-    chosen = tables or ALL_TABLES
     with open_reference(source, server) as ref:
-        reference_snapshot = None
-        keys = dict(snapshot_options.natural_keys)
+        options = dataclasses.replace(snapshot_options, reference_tables=tables or ALL_TABLES)
+        reference = None
         if ref.is_copy:
-            reference_snapshot = take_snapshot(
-                PsycopgRunner(ref.connection),
-                dataclasses.replace(snapshot_options, reference_tables=chosen),
+            reference = take_snapshot(PsycopgRunner(ref.connection), options)
+            options = _with_keys(options, reference)
+        with (
+            replayed(project, server, replay_options, name="diff") as done,
+            psycopg.connect(server.conninfo(done.database), autocommit=True) as conn,
+        ):
+            actual = take_snapshot(PsycopgRunner(conn), options)
+        if reference is None:  # a live database: only the tables the replay fills, or named
+            options = _with_keys(options, actual)
+            live = (
+                options
+                if tables
+                else dataclasses.replace(options, reference_tables=sorted(actual.data))
             )
-            keys = _keys(reference_snapshot) | keys
-        options = dataclasses.replace(snapshot_options, reference_tables=chosen, natural_keys=keys)
-        recorder = HistoryRecorder(server, server.database_name(REPLAY_NAME), options)
-        try:
-            with replayed(
-                project, server, replay_options, after_step=recorder, name=REPLAY_NAME
-            ) as done:
-                actual = recorder.snapshot()
-        finally:
-            recorder.close()
-        if reference_snapshot is None:
-            reference_snapshot = take_snapshot(
-                PsycopgRunner(ref.connection),
-                dataclasses.replace(
-                    snapshot_options,
-                    reference_tables=tables or sorted(actual.data),
-                    natural_keys=_keys(actual) | dict(snapshot_options.natural_keys),
-                ),
-            )
-        differences = diff_snapshots(reference_snapshot, actual, diff_options)
-        sources = [(r.revision, r.path) for r in done.revisions]
-        blame(differences, recorder.history, sources)
-        return ReferenceDiff(ref.source, differences, done.revisions, recorder.elapsed_ms)
+            reference = take_snapshot(PsycopgRunner(ref.connection), live)
+    differences = diff_snapshots(reference, actual, diff_options)
+    started = time.perf_counter()
+    if differences:
+        probe = dataclasses.replace(
+            options,
+            scope=probe_scope(differences, reference, actual),
+            kinds=sorted({d.object_kind for d in differences}),
+        )
+        history = replay_history(project, server, replay_options, probe)
+        blame(differences, history, [(r.revision, r.path) for r in done.revisions])
+    blame_ms = (time.perf_counter() - started) * 1000
+    return ReferenceDiff(ref.source, differences, done.revisions, blame_ms)
 
 
-def _keys(snapshot: Snapshot) -> dict[str, list[str]]:
-    return {table: rows.key_columns for table, rows in snapshot.data.items()}
+def replay_history(
+    project: Project, server: Server, replay_options: ReplayOptions, options: SnapshotOptions
+) -> list[tuple[str, Snapshot]]:
+    """Replay again, snapshotting (within `options.scope`) after every revision."""
+    recorder = HistoryRecorder(server, server.database_name("blame"), options)
+    try:
+        with replayed(project, server, replay_options, after_step=recorder, name="blame"):
+            pass
+    finally:
+        recorder.close()
+    return recorder.history
+
+
+def probe_scope(differences: list[Difference], reference: Snapshot, actual: Snapshot) -> list[str]:
+    """The names a probe must read to follow every difference: each object's own name and
+    its table's; for rows, the table and the tables its foreign keys render parents from."""
+    names: set[str] = set()
+    for d in differences:
+        if d.object_kind == "row" and d.table:
+            names.add(d.table)
+            names.update(_parents(d.table, reference) | _parents(d.table, actual))
+            continue
+        names.add(d.name.split("(", 1)[0])
+        obj = reference.get(d.object_kind, d.name) or actual.get(d.object_kind, d.name)
+        if obj is not None and obj.owner is not None:
+            names.add(obj.owner[1])
+    return sorted(names)
+
+
+def _parents(table: str, snapshot: Snapshot) -> set[str]:
+    return {
+        match.group(1)
+        for obj in snapshot.of_kind("constraint")
+        if obj.parent == ("table", table)
+        for match in [_REFERENCES.search(obj.attrs.get("definition") or "")]
+        if match
+    }
+
+
+def _with_keys(options: SnapshotOptions, snapshot: Snapshot) -> SnapshotOptions:
+    """Options whose natural keys are those `snapshot` resolved (configured ones win)."""
+    keys = {table: rows.key_columns for table, rows in snapshot.data.items()}
+    return dataclasses.replace(options, natural_keys=keys | dict(options.natural_keys))

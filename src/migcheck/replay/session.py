@@ -91,8 +91,7 @@ class Director:
         its own result without keeping what the re-run did).
         """
         conn = self.connection
-        autocommit = "autocommit_block" in _source(script)
-        savepoint = None if autocommit else conn.begin_nested()
+        savepoint = None if uses_autocommit(script) else conn.begin_nested()
         self.capture.begin(result)
         started = time.perf_counter()
         try:
@@ -141,12 +140,39 @@ class Director:
         finally:
             self.capture.current = current
 
+    @contextmanager
+    def separate_invocation(self) -> Iterator[None]:
+        """Run steps as a new `alembic` command would: with an empty DDL memo.
+
+        Alembic remembers, for one run (`impl.memo`), which enum types its create_table calls
+        have created, and does not create them again. Re-running a step within the same run
+        (a round trip's second upgrade, a data migration's rerun) after a downgrade dropped
+        such a type would then wrongly skip creating it, and fail or differ for a reason no
+        real deploy has. The memo is put back afterwards: the caller puts the database back
+        too, so the rest of the run continues from what Alembic remembered.
+        """
+        impl = self.context.impl if self.context is not None else None
+        saved = impl.memo if impl is not None else None
+        if impl is not None:
+            impl.memo = {}
+        try:
+            yield
+        finally:
+            if impl is not None:
+                impl.memo = saved
+
 
 def _rollback(conn: Connection, savepoint: Any) -> None:
     if savepoint is not None and savepoint.is_active:
         savepoint.rollback()
     elif conn.in_transaction():
         conn.rollback()
+
+
+def uses_autocommit(script: Script) -> bool:
+    """Whether the revision leaves the transaction (`autocommit_block`): its steps get no
+    savepoint, and nothing it does can be rolled back by us."""
+    return "autocommit_block" in _source(script)
 
 
 def _source(script: Script) -> str:

@@ -142,7 +142,11 @@ class Server(ABC):
         return f"{DATABASE_PREFIX}{self.run_id}_{name}"[:63]
 
     def create_database(self, name: str, template: str | None = None) -> str:
-        """Create `migcheck_<run>_<name>` (a copy of `template` when given) and return it."""
+        """Create `migcheck_<run>_<name>` (a copy of `template` when given) and return it.
+
+        A copy also gets the template's own `ALTER DATABASE ... SET` settings (the run's
+        statement_timeout and lock_timeout), which CREATE DATABASE ... TEMPLATE leaves behind.
+        """
         database = self.database_name(name)
         statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
             sql.Identifier(database), sql.Identifier(template or "template1")
@@ -162,6 +166,8 @@ class Server(ABC):
                     sql.Identifier(database), sql.Literal(comment)
                 )
             )
+            if template is not None:
+                _copy_settings(conn, template, database)
         return database
 
     def drop_database(self, database: str) -> None:
@@ -197,6 +203,63 @@ class Server(ABC):
                 conn.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
                 )
+
+
+# Settings whose value is a list of (quoted when needed) names; pg_dump's list, in dumputils.c.
+_LIST_SETTINGS = frozenset(
+    {
+        "local_preload_libraries",
+        "search_path",
+        "session_preload_libraries",
+        "shared_preload_libraries",
+        "temp_tablespaces",
+        "unix_socket_directories",
+    }
+)
+
+
+def _copy_settings(conn: psycopg.Connection, template: str, database: str) -> None:
+    """Give `database` the database-wide settings (any role) that `template` has."""
+    rows = conn.execute(
+        "SELECT unnest(s.setconfig) FROM pg_db_role_setting s "
+        "JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s AND s.setrole = 0",
+        (template,),
+    ).fetchall()
+    for (setting,) in rows:
+        key, _, value = setting.partition("=")
+        values = (_split_list(value) or [""]) if key.lower() in _LIST_SETTINGS else [value]
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                sql.Identifier(database),
+                sql.Identifier(key),
+                sql.SQL(", ").join(sql.Literal(v) for v in values),
+            )
+        )
+
+
+def _split_list(value: str) -> list[str]:
+    """The names of a stored list setting (`"$user", public`), unquoted, as pg_dump splits
+    them; each is then given back as a literal, which SET takes as one name."""
+    names, current, quoted, i = [], "", False, 0
+    while i < len(value):
+        char = value[i]
+        if quoted:
+            if char == '"' and value[i + 1 : i + 2] == '"':
+                current, i = current + '"', i + 1
+            elif char == '"':
+                quoted = False
+            else:
+                current += char
+        elif char == '"':
+            quoted = True
+        elif char == ",":
+            names.append(current)
+            current = ""
+        elif not char.isspace():  # outside quotes, whitespace only separates
+            current += char
+        i += 1
+    names.append(current)
+    return [n for n in names if n]
 
 
 def _alive(pid: int) -> bool:

@@ -68,6 +68,45 @@ _TRIGGER_ENABLED = {"O": "enabled", "D": "disabled", "R": "replica", "A": "alway
 _POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 
 
+# The reading steps in dependency order, and the ones each object kind needs (a table's
+# rows need its columns and keys).
+_STEPS = (
+    "schemas",
+    "extensions",
+    "relations",
+    "columns",
+    "constraints",
+    "indexes",
+    "sequences",
+    "types",
+    "functions",
+    "triggers",
+    "policies",
+)
+_TABLE_FACTS = ("relations", "columns", "constraints", "indexes")
+_STEPS_FOR: dict[str, tuple[str, ...]] = {
+    "schema": ("schemas",),
+    "extension": ("extensions",),
+    "table": ("relations", "columns"),
+    "view": ("relations",),
+    "materialized view": ("relations",),
+    "column": ("relations", "columns"),
+    "constraint": ("relations", "columns", "constraints"),
+    "index": ("relations", "columns", "indexes"),
+    "sequence": ("sequences",),
+    "enum": ("types",),
+    "domain": ("types",),
+    "composite type": ("types",),
+    "range type": ("types",),
+    "function": ("functions",),
+    "procedure": ("functions",),
+    "aggregate": ("functions",),
+    "trigger": ("triggers",),
+    "policy": ("policies",),
+    "row": _TABLE_FACTS,
+}
+
+
 class _Reader:
     def __init__(
         self,
@@ -106,21 +145,11 @@ class _Reader:
             attrs["grants"] = sorted(acl or [])
         self.catalog.objects.append(DbObject(kind, name, attrs, parent))
 
-    def read(self) -> Catalog:
-        for step in (
-            self.schemas,
-            self.extensions,
-            self.relations,
-            self.columns,
-            self.constraints,
-            self.indexes,
-            self.sequences,
-            self.types,
-            self.functions,
-            self.triggers,
-            self.policies,
-        ):
-            step()
+    def read(self, kinds: list[str] | None) -> Catalog:
+        steps = _STEPS if kinds is None else {s for k in kinds for s in _STEPS_FOR[k]}
+        for step in _STEPS:
+            if step in steps:
+                getattr(self, step)()
         return self.catalog
 
     def schemas(self) -> None:
@@ -325,9 +354,11 @@ def read_catalog(
     owners: bool = False,
     grants: bool = False,
     scope: list[str] | None = None,
+    kinds: list[str] | None = None,
 ) -> Catalog:
-    """Every object, or only those whose scope name (own or table's) is in `scope`."""
-    return _Reader(query, version_num, owners, grants, scope).read()
+    """Every object, or only those whose scope name (own or table's) is in `scope`, and only
+    of `kinds` ("row" meaning what reading rows needs)."""
+    return _Reader(query, version_num, owners, grants, scope).read(kinds)
 
 
 def _index_key(part: str, opclass: str, option: int) -> str:

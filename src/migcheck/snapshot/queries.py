@@ -26,9 +26,9 @@ def comment(catalog: str, oid: str, subid: str = "0") -> str:
 
 
 def in_scope(name: str) -> str:
-    """Limit a query to the names in %(scope)s (a text[]), or to nothing when it is NULL;
-    `name` is the object's scope name: its own qualified name, or its table's. (CAST, not
-    `::`, so the placeholder also reads as a SQLAlchemy `:scope`.)"""
+    """Limit a query to the names in %(scope)s (a text[]); NULL reads everything. `name` is
+    the object's scope name: its own qualified name, or its table's. (CAST, not `::`, so the
+    placeholder also reads as a SQLAlchemy `:scope`.)"""
     return f"(CAST(%(scope)s AS text[]) IS NULL OR {name} = ANY(CAST(%(scope)s AS text[])))"
 
 

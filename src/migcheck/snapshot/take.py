@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from migcheck.snapshot.catalog import Catalog, TableInfo, read_catalog
 from migcheck.snapshot.data import natural_key, read_rows
-from migcheck.snapshot.model import DbObject, Snapshot
+from migcheck.snapshot.model import DbObject, Snapshot, TableRows
 from migcheck.snapshot.runner import QueryRunner
 
 ALL_TABLES = ("*",)
@@ -30,6 +30,7 @@ class SnapshotOptions:
     # Only these names (qualified; a table's name brings its columns, constraints, indexes,
     # triggers and rows): what a blame probe reads after each revision. None: everything.
     scope: list[str] | None = None
+    kinds: list[str] | None = None  # only these object kinds ("row": rows); None: all
 
 
 def matches(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
@@ -41,31 +42,26 @@ def matches(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
 def take_snapshot(query: QueryRunner, options: SnapshotOptions | None = None) -> Snapshot:
     """Read the database behind `query`; see SnapshotOptions for what is included."""
     options = options or SnapshotOptions()
-    version_num, version = _server_version(query)
-    with _qualified_names(query):
-        catalog = read_catalog(query, version_num, options.owners, options.grants, options.scope)
+    with _qualified_names(query) as (version_num, version):
+        catalog = read_catalog(
+            query, version_num, options.owners, options.grants, options.scope, options.kinds
+        )
         snapshot = Snapshot(server_version=str(version).split()[0])
         excluded = {n for n in catalog.tables if matches(n, options.exclude_tables)}
         for obj in catalog.objects:
             if _included(obj, excluded, options.schemas):
                 snapshot.add(obj)
-        if options.reference_tables is not None:
+        if options.reference_tables is not None and (
+            options.kinds is None or "row" in options.kinds
+        ):
             snapshot.data = _read_data(query, catalog, snapshot, options)
     return snapshot
 
 
 def read_tables(query: QueryRunner) -> dict[str, TableInfo]:
     """Every user table's columns and keys (what writing or reading its rows needs)."""
-    version_num, _ = _server_version(query)
-    with _qualified_names(query):
+    with _qualified_names(query) as (version_num, _version):
         return read_catalog(query, version_num).tables
-
-
-def _server_version(query: QueryRunner) -> tuple[int, str]:
-    version_num, version = query.fetchall(
-        "SELECT current_setting('server_version_num')::int, current_setting('server_version')"
-    )[0]
-    return int(version_num), str(version)
 
 
 def _included(obj: DbObject, excluded: set[str], schemas: list[str] | None) -> bool:
@@ -86,25 +82,35 @@ def _owning_table(obj: DbObject) -> str | None:
 
 def _read_data(
     query: QueryRunner, catalog: Catalog, snapshot: Snapshot, options: SnapshotOptions
-) -> dict:
+) -> dict[str, TableRows]:
     patterns = options.reference_tables or ()
     tables: dict[str, TableInfo] = {
         name: info
         for name, info in catalog.tables.items()
         if snapshot.get("table", name) is not None and info.kind == "r"
     }
-    chosen = sorted(n for n, t in tables.items() if t.has_storage and matches(n, patterns))
+    chosen = sorted(
+        name
+        for name, info in tables.items()
+        if info.has_storage
+        and matches(name, patterns)
+        and (options.scope is None or name in options.scope)
+    )
     keys = {name: natural_key(info, options.natural_keys) for name, info in tables.items()}
     return read_rows(query, tables, chosen, {n: keys[n] for n in chosen})
 
 
 @contextmanager
-def _qualified_names(query: QueryRunner) -> Iterator[None]:
+def _qualified_names(query: QueryRunner) -> Iterator[tuple[int, str]]:
     """Run with an empty search_path so deparsed names are schema-qualified whatever the
-    connection's own search_path (env.py may have set a tenant's), then put it back."""
-    (previous,) = query.fetchall("SELECT current_setting('search_path')")[0]
+    connection's own search_path (env.py may have set a tenant's), then put it back.
+    Yields the server's version (number, text), read in the same round trip."""
+    version_num, version, previous = query.fetchall(
+        "SELECT current_setting('server_version_num')::int, current_setting('server_version'),"
+        " current_setting('search_path')"
+    )[0]
     query.fetchall("SELECT set_config('search_path', '', false)")
     try:
-        yield
+        yield int(version_num), str(version)
     finally:
         query.fetchall("SELECT set_config('search_path', %(path)s, false)", {"path": previous})
