@@ -26,12 +26,13 @@ import pytest
 from migcheck import baseline
 from migcheck.checks.pipeline import RunOptions, run_checks
 from migcheck.cli.common import replay_options
-from migcheck.config import load_settings
+from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
 from migcheck.model import RunResult, Status
 from migcheck.project import Project, load_project, locate_project
 from migcheck.replay.runner import describe_revisions
 from migcheck.report.common import HISTORY, Gate, describe, failed_steps, failure_where
+from migcheck.selection import configured_fail_on
 from migcheck.server import choose_server
 
 
@@ -72,6 +73,7 @@ def pytest_collection_modifyitems(
     with contextlib.suppress(MigcheckError):  # the `load` item reports it
         path = locate_project(path).config_file  # items are named after alembic.ini
     collector = MigcheckHistory.from_parent(session, path=path)
+    collector.root_settings = root_settings
     items.extend(collector.collect())
 
 
@@ -82,8 +84,12 @@ class MigcheckFailure(Exception):
 class MigcheckHistory(pytest.File):
     """The Alembic project: runs `migcheck run` once, when its first item executes."""
 
+    root_settings: Settings | None = None
+
     def collect(self) -> Iterator[pytest.Item]:
-        self.settings = load_settings(self.path)
+        # The project's own [tool.migcheck] wins; else the one of the pytest run's pyproject.
+        own = load_settings(self.path)
+        self.settings = own if own.source or self.root_settings is None else self.root_settings
         try:
             project = load_project(self.path, x_args=self._replay().x_args)
         except MigcheckError as exc:
@@ -124,7 +130,7 @@ class MigcheckHistory(pytest.File):
             result = run_checks(project, server, self._options())
         found = baseline.load(baseline.default_path(self.settings))
         result.findings, _ = found.filter(result.findings)
-        fail_on = self.settings.get("fail_on", "error")
+        fail_on = configured_fail_on(self.settings) or "error"
         result.extras["gate"] = Gate(fail_on=fail_on).to_extras()
         return result
 
