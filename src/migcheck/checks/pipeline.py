@@ -29,7 +29,7 @@ same statements for every tenant but for the schema).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +103,8 @@ class RunOptions:
         default_factory=lambda: SnapshotOptions(reference_tables=ALL_TABLES)
     )
     diff: DiffOptions = field(default_factory=DiffOptions)
+    # Told "<revision> <message>" as each revision starts (the terminal's progress bar).
+    on_revision: Callable[[str], None] | None = None
 
     @classmethod
     def from_settings(
@@ -283,12 +285,14 @@ class Stairway:
         before = self._snap(director)
         for script in self.project.ordered_revisions():
             revision = by_id[script.revision]
-            parents = parents_of(self.project, script)
+            parents = sorted(parents_of(self.project, script))  # sorted: stable reasons
             cause = next((blocked[p] for p in parents if p in blocked), None)
             if cause is not None:
                 blocked[script.revision] = cause
                 revision.status, revision.skipped_because = Status.SKIPPED, cause
                 continue
+            if self.options.on_revision is not None:
+                self.options.on_revision(f"{script.revision} {revision.message}")
             yield director.step(script, "upgrade")
             assert director.last is not None
             revision.upgrade, revision.status = director.last, director.last.status

@@ -25,6 +25,7 @@ from migcheck.cli.lint import parse_codes
 from migcheck.cli.outputs import add_output_arguments, emit
 from migcheck.errors import InputError
 from migcheck.reference import open_reference
+from migcheck.report.terminal import replay_progress
 from migcheck.server import Server
 from migcheck.snapshot import Snapshot, as_runner, take_snapshot
 
@@ -72,14 +73,17 @@ def run(args: argparse.Namespace) -> int:
         with open_server(args, settings) as server:
             if args.reference:
                 options.reference = _reference(args.reference, server, options)
-            result = run_checks(project, server, options)
+            with replay_progress(len(project.ordered_revisions())) as on_revision:
+                options.on_revision = on_revision
+                result = run_checks(project, server, options)
     if not args.no_baseline:
         path = baseline.default_path(settings) if args.baseline is None else args.baseline
         found = baseline.load(path, required=args.baseline is not None)
         result.findings, known = found.filter(result.findings)
         result.extras["baselined"] = known
+    status = emit(result, args, settings)  # records the gate in the result first
     write_json(result, args.json_file)
-    return emit(result, args, settings)
+    return status
 
 
 def _reference(source: str, server: Server, options: RunOptions) -> Snapshot:
