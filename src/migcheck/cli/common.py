@@ -13,22 +13,7 @@ from migcheck.config import Settings, load_settings
 from migcheck.model import RunResult
 from migcheck.project import Project, load_project
 from migcheck.replay.runner import ReplayOptions
-from migcheck.result import new_result, timed
 from migcheck.server import Server, choose_server
-
-# new_result and timed live in migcheck.result; these names stay for the subcommands that
-# still import them from here (dump, diff) until they move over.
-__all__ = [
-    "add_project_argument",
-    "add_replay_arguments",
-    "load",
-    "new_result",
-    "open_server",
-    "replay_options",
-    "settings_for",
-    "timed",
-    "write_json",
-]
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:

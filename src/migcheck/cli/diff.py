@@ -16,11 +16,9 @@ from typing import Any
 from migcheck.cli.common import (
     add_replay_arguments,
     load,
-    new_result,
     open_server,
     replay_options,
     settings_for,
-    timed,
     write_json,
 )
 from migcheck.config import Settings
@@ -29,6 +27,7 @@ from migcheck.diff.workflow import diff_with_reference
 from migcheck.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from migcheck.model import RevisionResult, Severity
 from migcheck.reference import is_url
+from migcheck.result import new_result, timed
 from migcheck.snapshot import SnapshotOptions
 
 SECTION = "reference"

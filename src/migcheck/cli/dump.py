@@ -17,11 +17,9 @@ from typing import Any
 from migcheck.cli.common import (
     add_replay_arguments,
     load,
-    new_result,
     open_server,
     replay_options,
     settings_for,
-    timed,
     write_json,
 )
 from migcheck.cli.diff import add_data_argument, configured_path, data_tables, failure_summary
@@ -29,6 +27,7 @@ from migcheck.dump import render_reference, write_reference
 from migcheck.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from migcheck.reference import is_url
 from migcheck.replay.runner import replayed
+from migcheck.result import new_result, timed
 
 
 def register(subparsers: Any) -> None:

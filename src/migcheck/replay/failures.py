@@ -107,42 +107,38 @@ def classify(
 ) -> Failure:
     """A Failure for `exc`, raised while running `direction` of the revision at `path`."""
     if isinstance(exc, NotImplementedError) and direction == "downgrade":
-        kind = FailureKind.IRREVERSIBLE
         message = str(exc) or "downgrade raises NotImplementedError"
-        return Failure(
-            kind=kind,
-            summary=f"{_LABELS[kind]}: {message}",
-            message=message,
-            path=path,
-            line=line,
-            exception=type(exc).__name__,
-        )
-    if isinstance(exc, (DBAPIError, StatementError)) or _diagnostics(exc).get("sqlstate"):
-        diag = _diagnostics(exc)
-        sqlstate = diag.get("sqlstate")
-        kind = _BY_SQLSTATE.get(str(sqlstate), FailureKind.DATABASE_ERROR)
-        raw = str(getattr(exc, "orig", None) or exc)
-        message = diag.get("message") or raw.strip().splitlines()[0]
-        failure = Failure(
-            kind=kind,
-            summary="",
-            message=message,
-            sqlstate=sqlstate,
-            detail=diag.get("detail"),
-            hint=diag.get("hint"),
-            schema=diag.get("schema"),
-            table=diag.get("table"),
-            column=diag.get("column"),
-            constraint=diag.get("constraint"),
-            statement=statement or getattr(exc, "statement", None),
-            path=path,
-            line=line,
-            exception=type(getattr(exc, "orig", None) or exc).__name__,
-        )
-        failure.summary = _summary(failure)
-        return failure
-    message = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    kind = FailureKind.PYTHON_ERROR
+        return _without_server(FailureKind.IRREVERSIBLE, message, exc, path, line)
+    diag = _diagnostics(exc)
+    if not isinstance(exc, (DBAPIError, StatementError)) and not diag.get("sqlstate"):
+        message = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        return _without_server(FailureKind.PYTHON_ERROR, message, exc, path, line)
+    sqlstate = diag.get("sqlstate")
+    driver_error = getattr(exc, "orig", None) or exc
+    failure = Failure(
+        kind=_BY_SQLSTATE.get(str(sqlstate), FailureKind.DATABASE_ERROR),
+        summary="",
+        message=diag.get("message") or str(driver_error).strip().splitlines()[0],
+        sqlstate=sqlstate,
+        detail=diag.get("detail"),
+        hint=diag.get("hint"),
+        schema=diag.get("schema"),
+        table=diag.get("table"),
+        column=diag.get("column"),
+        constraint=diag.get("constraint"),
+        statement=statement or getattr(exc, "statement", None),
+        path=path,
+        line=line,
+        exception=type(driver_error).__name__,
+    )
+    failure.summary = _summary(failure)
+    return failure
+
+
+def _without_server(
+    kind: FailureKind, message: str, exc: BaseException, path: str, line: int | None
+) -> Failure:
+    """A failure raised in Python, not by the server: no SQLSTATE or diagnostics."""
     return Failure(
         kind=kind,
         summary=f"{_LABELS[kind]}: {message}",
