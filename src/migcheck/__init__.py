@@ -1,4 +1,4 @@
-"""migcheck: replay, verify and repair Alembic migration histories on a fresh PostgreSQL."""
+"""migcheck: replay and verify Alembic migration histories on a fresh PostgreSQL."""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -22,7 +22,6 @@ COMMAND_MODULES = (
     "lint",
     "baseline",
     "report",
-    "repair",
 )
 
 
@@ -30,9 +29,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that subcommand's module is imported (lint stays fast)."""
     parser = argparse.ArgumentParser(
         prog="migcheck",
-        description=(
-            "Replay every Alembic revision on a fresh PostgreSQL, verify it, and repair it."
-        ),
+        description=("Replay every Alembic revision on a fresh PostgreSQL and verify it."),
     )
     parser.add_argument("--version", action="version", version=f"migcheck {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -40,13 +37,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         if only is not None and name != only:
             continue
-        try:
-            module = importlib.import_module(f"migcheck.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"migcheck.cli.{name}":
-                raise
-            continue  # subcommand not built yet
-        module.register(subparsers)
+        importlib.import_module(f"migcheck.cli.{name}").register(subparsers)
     return parser
 
 
