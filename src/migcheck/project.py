@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from migcheck.config import read_toml
+from migcheck.config import load_settings, read_toml
 from migcheck.errors import InputError
 
 if TYPE_CHECKING:  # alembic is imported only when a project is loaded: lint never needs it
@@ -37,6 +37,9 @@ class ProjectFiles:
     recursive: bool = False
     ini_section: str = "alembic"
     options: dict[str, str] = field(default_factory=dict)
+    # True when [tool.migcheck] version_locations replaces the configuration's (an env.py or
+    # an application that picks the folders at run time, e.g. one per dialect)
+    versions_overridden: bool = False
 
     @property
     def root(self) -> Path:
@@ -129,14 +132,33 @@ def locate_project(path: str | Path, ini_section: str = "alembic") -> ProjectFil
     else:
         versions = [script_location / "versions"]
     recursive = options.get("recursive_version_locations", "false").lower() in ("true", "1", "yes")
+    overridden = _overridden_versions(config_file)
     return ProjectFiles(
         config_file=config_file,
         script_location=script_location,
-        version_locations=versions,
+        version_locations=overridden or versions,
         recursive=recursive,
         ini_section=ini_section,
         options=options,
+        versions_overridden=bool(overridden),
     )
+
+
+def _overridden_versions(config_file: Path) -> list[Path]:
+    """[tool.migcheck] version_locations (relative to its pyproject.toml), if set."""
+    settings = load_settings(config_file)
+    value = settings.get("version_locations")
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InputError(f"{settings.source}: version_locations must be a list of folders")
+    folders = [_location(v, settings.root) for v in value]
+    for folder in folders:
+        if not folder.is_dir():
+            raise InputError(f"{settings.source}: version_locations: {folder} is not a folder")
+    return folders
 
 
 def _stringify(value: object) -> str:
@@ -181,12 +203,39 @@ class Project:
     files: ProjectFiles
     config: Config
     script: ScriptDirectory
+    # Revisions a bootstrap stamps (replay/bootstrap.py): they and their ancestors are the
+    # bootstrapped starting point, and are not replayed.
+    stamped: tuple[str, ...] | None = None
 
     def ordered_revisions(self) -> list[Script]:
-        """Every revision, parents before children (the order an upgrade to heads uses)."""
+        """Every revision to replay, parents before children (the order an upgrade to heads
+        uses); without what a bootstrap stamps."""
         walked = list(self.script.walk_revisions("base", "heads"))
         walked.reverse()
-        return walked
+        covered = self.covered()
+        return [s for s in walked if s.revision not in covered] if covered else walked
+
+    def covered(self) -> frozenset[str]:
+        """The stamped revisions and their ancestors (down revisions and depends_on)."""
+        from alembic.util import to_tuple
+
+        found: set[str] = set()
+        pending = list(self.stamped or ())
+        revision_map = self.script.revision_map
+        while pending:
+            name = pending.pop()
+            if name in found:
+                continue
+            found.add(name)
+            script = revision_map.get_revision(name)
+            if script is None:
+                continue
+            pending.extend(to_tuple(script.down_revision) or ())
+            for dependency in to_tuple(script.dependencies) or ():
+                resolved = revision_map.get_revision(dependency)
+                if resolved is not None:
+                    pending.append(resolved.revision)
+        return frozenset(found)
 
     def revision_path(self, revision: Script) -> str:
         return self.files.relative(revision.path)
@@ -246,8 +295,15 @@ class _CmdOpts:
         self.autogenerate = False
 
 
-def load_project(path: str | Path, x_args: list[str] | None = None) -> Project:
-    """Load the project through Alembic's public API; errors become one clear line."""
+def load_project(
+    path: str | Path, x_args: list[str] | None = None, url_env: list[str] | None = None
+) -> Project:
+    """Load the project through Alembic's public API; errors become one clear line.
+
+    `url_env`: variables env.py (or the application it imports) reads its URL from. Revision
+    files that import the application may need them set at import time already; they get a
+    placeholder URL while the revisions load (no connection is made then).
+    """
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
@@ -255,9 +311,11 @@ def load_project(path: str | Path, x_args: list[str] | None = None) -> Project:
     if not files.env_py.is_file():
         raise InputError(f"{files.env_py}: env.py not found; is script_location right?")
     config = make_config(files, x_args)
-    with project_import_path(files):
+    with project_import_path(files), _placeholder_urls(url_env or []):
         try:
             script = ScriptDirectory.from_config(config)
+            if files.versions_overridden:
+                script.version_locations = [str(p) for p in files.version_locations]
             script.revision_map.heads  # noqa: B018 - forces every revision file to load
         except SyntaxError as exc:
             raise InputError(
@@ -269,6 +327,21 @@ def load_project(path: str | Path, x_args: list[str] | None = None) -> Project:
         except Exception as exc:  # revision graph errors and import errors in revisions
             raise InputError(_describe_load_error(files, exc)) from None
     return Project(files=files, config=config, script=script)
+
+
+PLACEHOLDER_URL = "postgresql+psycopg://migcheck@localhost/migcheck_not_connected"
+
+
+@contextmanager
+def _placeholder_urls(names: list[str]) -> Iterator[None]:
+    """Set the unset variables among `names` to a placeholder URL for the block."""
+    unset = [name for name in names if name not in os.environ]
+    os.environ.update({name: PLACEHOLDER_URL for name in unset})
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
 
 
 def _describe_load_error(files: ProjectFiles, exc: BaseException) -> str:

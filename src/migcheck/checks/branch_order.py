@@ -30,7 +30,13 @@ from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
 from migcheck.model import Failure, Finding, Location, Severity, Status, StepResult
 from migcheck.project import Project
-from migcheck.replay.runner import ReplayOptions, connection_plan, parents_of, prepare_database
+from migcheck.replay.runner import (
+    ReplayOptions,
+    connection_plan,
+    fork_database,
+    parents_of,
+    prepare_database,
+)
 from migcheck.replay.session import Director, run_program
 from migcheck.rules import Rule, register
 from migcheck.server.base import Server
@@ -132,6 +138,8 @@ class _Graph:
             self.ancestors[script.revision] = frozenset(found)
 
     def pair(self, merge: Script, left: str, right: str) -> _Pair | None:
+        if left not in self.ancestors or right not in self.ancestors:
+            return None  # a parent is part of what a bootstrap stamps: not replayed
         left_side = self.ancestors[left] | {left}
         right_side = self.ancestors[right] | {right}
         common = left_side & right_side
@@ -421,24 +429,5 @@ class _States:
         self.count += 1
         name = f"order_{self.count}"
         if template is None:
-            return prepare_database(self.server, name, self.options)
-        return _copy(self.server, name, template)
-
-
-def _copy(server: Server, name: str, template: str) -> str:
-    """A copy of `template` (with its hang guards: create_database copies them).
-
-    CREATE DATABASE ... TEMPLATE fails while someone is connected to the template; an env.py
-    building its own pooled engine may leave idle sessions behind, and since the template is
-    a database of this run, they are ended.
-    """
-    try:
-        return server.create_database(name, template=template)
-    except psycopg.errors.ObjectInUse:
-        with server.admin() as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (template,),
-            )
-        return server.create_database(name, template=template)
+            return prepare_database(self.server, name, self.options, self.project)
+        return fork_database(self.server, name, template)

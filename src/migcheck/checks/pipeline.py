@@ -68,6 +68,7 @@ from migcheck.replay.runner import (
     ReplayOptions,
     connection_plan,
     describe_revisions,
+    explain_failure,
     parents_of,
     prepare_database,
 )
@@ -199,7 +200,7 @@ def _replayed_checks(
     findings: list[Finding] = []
     # One database for every tenant: production migrates them one after the other in one
     # database, and what one tenant's revisions leave behind is the next tenant's start.
-    database = prepare_database(server, "run", options.replay)
+    database = prepare_database(server, "run", options.replay, project)
     try:
         for tenant, replay in variants:
             run_as = project if tenant is None else for_tenant(project, replay)
@@ -298,6 +299,7 @@ class Stairway:
             revision.upgrade, revision.status = director.last, director.last.status
             if revision.status is Status.FAILED:
                 blocked[script.revision] = f"{script.revision} failed"
+                explain_failure(self.project, script, director.last, self.options.replay)
                 self._explain_failure(director, revision)
                 continue
             after = self._snap(director)

@@ -12,6 +12,7 @@ from pathlib import Path
 from migcheck.config import Settings, load_settings
 from migcheck.model import RunResult
 from migcheck.project import Project, load_project
+from migcheck.replay import bootstrap
 from migcheck.replay.runner import ReplayOptions
 from migcheck.server import Server, choose_server
 
@@ -77,11 +78,16 @@ def replay_options(args: argparse.Namespace, settings: Settings) -> ReplayOption
         statement_timeout=args.statement_timeout
         or settings.get("statement_timeout", defaults.statement_timeout),
         lock_timeout=args.lock_timeout or settings.get("lock_timeout", defaults.lock_timeout),
+        url_hook=settings.get("url_hook"),
+        bootstrap=bootstrap.from_settings(settings),
     )
 
 
 def load(args: argparse.Namespace, settings: Settings) -> Project:
-    return load_project(args.path, x_args=replay_options(args, settings).x_args)
+    options = replay_options(args, settings)
+    project = load_project(args.path, x_args=options.x_args, url_env=options.url_env)
+    bootstrap.covered(project, options.bootstrap)  # what it stamps is not replayed
+    return project
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,8 @@ class ConnectionPlan:
     url: str  # rendered, password included: only ever handed to env.py
     pass_connection: bool = True
     url_env: list[str] = field(default_factory=list)
+    # entered around env.py, inside the project's import path (runner.url_hook_context)
+    around: Callable[[], AbstractContextManager[Any]] | None = None
 
 
 class Director:
@@ -226,7 +228,7 @@ def run_program(project: Project, plan: ConnectionPlan, program: Program) -> Dir
     saved_env = {name: os.environ.get(name) for name in plan.url_env}
     os.environ.update({name: plan.url for name in plan.url_env})
     try:
-        with project_import_path(project.files), capture:
+        with project_import_path(project.files), capture, (plan.around or nullcontext)():
             connection = engine.connect() if engine is not None else None
             try:
                 if connection is not None:
