@@ -37,7 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from migcheck.config import Settings
 from migcheck.errors import InputError
-from migcheck.model import Failure, FailureKind
+from migcheck.model import Failure
 from migcheck.project import Project, project_import_path
 from migcheck.server.base import Server
 
@@ -257,23 +257,20 @@ _RELATION = re.compile(r'relation "([^"]+)"')
 
 
 def explain_missing_base(project: Project, script: Script, failure: Failure) -> None:
-    """Say so when a revision fails on tables no revision creates and no bootstrap is set.
+    """Say so when a first revision (no down_revision) fails on tables no revision creates.
 
     The failure's summary gains which tables the revision expects (what its upgrade touches
     and the error names, minus what any revision creates) and where to configure a bootstrap.
     """
-    if failure.kind is not FailureKind.MISSING_OBJECT or failure.sqlstate not in (
-        "42P01",
-        "42703",
-    ):
-        return
+    if script.down_revision or failure.sqlstate not in ("42P01", "42703"):
+        return  # later revisions missing a table are more often wrong than legacy
     expected = missing_tables(project, script, failure)
     if not expected:
         return
-    first = "the first revision" if not script.down_revision else f"revision {script.revision}"
     advice = f"configure [tool.migcheck.bootstrap] (see {RECIPE})"
     failure.summary += (
-        f"; {first} expects tables that no revision creates: {', '.join(expected)} — {advice}"
+        "; the first revision expects tables that no revision creates: "
+        f"{', '.join(expected)} — {advice}"
     )
     failure.hint = failure.hint or advice
 
