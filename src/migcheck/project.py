@@ -14,7 +14,7 @@ import configparser
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -206,6 +206,12 @@ class Project:
     # Revisions a bootstrap stamps (replay/bootstrap.py): they and their ancestors are the
     # bootstrapped starting point, and are not replayed.
     stamped: tuple[str, ...] | None = None
+    url_env: list[str] = field(default_factory=list)  # set to a placeholder while loading
+
+    def loading(self) -> AbstractContextManager[None]:
+        """What loading revision files again needs: the import path, and the URL variables
+        an application imported by revision files may read at import time."""
+        return _loading(self.files, self.url_env)
 
     def ordered_revisions(self) -> list[Script]:
         """Every revision to replay, parents before children (the order an upgrade to heads
@@ -311,7 +317,7 @@ def load_project(
     if not files.env_py.is_file():
         raise InputError(f"{files.env_py}: env.py not found; is script_location right?")
     config = make_config(files, x_args)
-    with project_import_path(files), _placeholder_urls(url_env or []):
+    with _loading(files, url_env or []):
         try:
             script = ScriptDirectory.from_config(config)
             if files.versions_overridden:
@@ -326,7 +332,13 @@ def load_project(
             raise InputError(f"{files.config_file}: {_one_line(exc)}") from None
         except Exception as exc:  # revision graph errors and import errors in revisions
             raise InputError(_describe_load_error(files, exc)) from None
-    return Project(files=files, config=config, script=script)
+    return Project(files=files, config=config, script=script, url_env=list(url_env or []))
+
+
+@contextmanager
+def _loading(files: ProjectFiles, url_env: list[str]) -> Iterator[None]:
+    with project_import_path(files), _placeholder_urls(url_env):
+        yield
 
 
 PLACEHOLDER_URL = "postgresql+psycopg://migcheck@localhost/migcheck_not_connected"

@@ -140,7 +140,8 @@ def run_checks(project: Project, server: Server, options: RunOptions) -> RunResu
     order."""
     result = new_result("run", project, server)
     with timed(result):
-        nodes = graph.read_nodes(project.script, project.files.relative)
+        with project.loading():  # revision files may import the application
+            nodes = graph.read_nodes(project.script, project.files.relative)
         report = graph.check_graph(nodes, options.allow_multiple_heads)
         result.extras["graph"] = {"heads": report.heads, "merge_points": report.merge_points}
         findings = list(report.findings) if "graph" in options.checks else []
