@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "run",
     "diff",
     "dump",
+    "repair",
     "lint",
     "baseline",
     "report",

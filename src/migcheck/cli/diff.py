@@ -40,13 +40,33 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     add_replay_arguments(parser)
+    add_reference_argument(parser)
+    add_data_argument(parser)
+    add_comparison_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_reference_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reference",
         "-r",
         help="plain SQL dump, pg_dump archive, or postgresql:// URL "
         "(default: [tool.migcheck.reference] path)",
     )
-    add_data_argument(parser)
+
+
+def reference_source(args: argparse.Namespace, settings: Settings) -> str:
+    """--reference, else [tool.migcheck.reference] path; one of them is needed."""
+    source = args.reference or configured_path(settings)
+    if not source:
+        raise InputError(
+            "no reference: pass --reference FILE|URL or set [tool.migcheck.reference] path"
+        )
+    return source
+
+
+def add_comparison_arguments(parser: argparse.ArgumentParser) -> None:
+    """What counts as a difference (read by `comparison_options`)."""
     group = parser.add_argument_group("what to compare")
     group.add_argument(
         "--ignore",
@@ -62,7 +82,6 @@ def register(subparsers: Any) -> None:
     group.add_argument("--ignore-comments", action="store_true", default=None)
     group.add_argument("--owners", action="store_true", default=None, help="compare owners")
     group.add_argument("--grants", action="store_true", default=None, help="compare grants")
-    parser.set_defaults(func=run)
 
 
 def add_data_argument(parser: argparse.ArgumentParser) -> None:
@@ -125,7 +144,10 @@ def failure_summary(revision: RevisionResult) -> str:
     return failure.summary if failure else "see the replay"
 
 
-def _options(args: argparse.Namespace, settings: Settings) -> tuple[SnapshotOptions, DiffOptions]:
+def comparison_options(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[SnapshotOptions, DiffOptions]:
+    """What to read and what to report, from flags and [tool.migcheck.reference]."""
     snapshot_options = SnapshotOptions(
         exclude_tables=_string_list(settings, "exclude_tables") or ["alembic_version"],
         owners=_flag(args.owners, settings, "owners"),
@@ -142,12 +164,8 @@ def _options(args: argparse.Namespace, settings: Settings) -> tuple[SnapshotOpti
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    source = args.reference or configured_path(settings)
-    if not source:
-        raise InputError(
-            "no reference: pass --reference FILE|URL or set [tool.migcheck.reference] path"
-        )
-    snapshot_options, diff_options = _options(args, settings)
+    source = reference_source(args, settings)
+    snapshot_options, diff_options = comparison_options(args, settings)
     project = load(args, settings)
     with open_server(args, settings) as server:
         result = new_result("diff", project, server)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -28,7 +30,7 @@ from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import Difference
 from migcheck.model import RevisionResult
 from migcheck.project import Project
-from migcheck.reference import open_reference
+from migcheck.reference import Reference, open_reference
 from migcheck.replay.runner import ReplayOptions, replayed
 from migcheck.replay.session import Director
 from migcheck.server.base import Server
@@ -79,7 +81,22 @@ class HistoryRecorder:
             self._connection = None
 
 
-def diff_with_reference(
+@dataclass
+class Comparison:
+    """Both sides of a reference comparison, while both databases still exist (inside
+    `compared`): what repair needs to read definitions from either side."""
+
+    reference: Reference
+    reference_snapshot: Snapshot
+    database: str  # the replayed database
+    actual: Snapshot
+    revisions: list[RevisionResult]
+    options: SnapshotOptions  # as both sides were read (natural keys resolved)
+    differences: list[Difference]
+
+
+@contextmanager
+def compared(
     project: Project,
     server: Server,
     source: str,
@@ -87,8 +104,9 @@ def diff_with_reference(
     snapshot_options: SnapshotOptions,
     diff_options: DiffOptions,
     tables: list[str] | None = None,
-) -> ReferenceDiff:
-    """Load `source`, replay the history, and return every difference, blamed."""
+) -> Iterator[Comparison]:
+    """Load `source`, replay the history, and compare (no blame); both databases are dropped
+    when the block ends."""
     with open_reference(source, server) as ref:
         options = dataclasses.replace(snapshot_options, reference_tables=tables or ALL_TABLES)
         reference = None
@@ -100,15 +118,35 @@ def diff_with_reference(
             psycopg.connect(server.conninfo(done.database), autocommit=True) as conn,
         ):
             actual = take_snapshot(PsycopgRunner(conn), options)
-        if reference is None:  # a live database: only the tables the replay fills, or named
-            options = _with_keys(options, actual)
-            live = (
-                options
-                if tables
-                else dataclasses.replace(options, reference_tables=sorted(actual.data))
+            if reference is None:  # a live database: only the tables the replay fills, or named
+                options = _with_keys(options, actual)
+                live = (
+                    options
+                    if tables
+                    else dataclasses.replace(options, reference_tables=sorted(actual.data))
+                )
+                reference = take_snapshot(PsycopgRunner(ref.connection), live)
+            differences = diff_snapshots(reference, actual, diff_options)
+            yield Comparison(
+                ref, reference, done.database, actual, done.revisions, options, differences
             )
-            reference = take_snapshot(PsycopgRunner(ref.connection), live)
-    differences = diff_snapshots(reference, actual, diff_options)
+
+
+def diff_with_reference(
+    project: Project,
+    server: Server,
+    source: str,
+    replay_options: ReplayOptions,
+    snapshot_options: SnapshotOptions,
+    diff_options: DiffOptions,
+    tables: list[str] | None = None,
+) -> ReferenceDiff:
+    """Load `source`, replay the history, and return every difference, blamed."""
+    with compared(
+        project, server, source, replay_options, snapshot_options, diff_options, tables
+    ) as found:
+        reference, actual, options = found.reference_snapshot, found.actual, found.options
+        differences, revisions, label = found.differences, found.revisions, found.reference.source
     started = time.perf_counter()
     if differences:
         probe = dataclasses.replace(
@@ -117,9 +155,9 @@ def diff_with_reference(
             kinds=sorted({d.object_kind for d in differences}),
         )
         history = replay_history(project, server, replay_options, probe)
-        blame(differences, history, [(r.revision, r.path) for r in done.revisions])
+        blame(differences, history, [(r.revision, r.path) for r in revisions])
     blame_ms = (time.perf_counter() - started) * 1000
-    return ReferenceDiff(ref.source, differences, done.revisions, blame_ms)
+    return ReferenceDiff(label, differences, revisions, blame_ms)
 
 
 def replay_history(
