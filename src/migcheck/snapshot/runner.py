@@ -48,7 +48,23 @@ class SqlAlchemyRunner:
             result = self.connection.exec_driver_sql(sql)
         else:
             result = self.connection.execute(text(_PLACEHOLDER.sub(r":\1", sql)), params)
-        return [tuple(row) for row in result] if result.returns_rows else []
+        if not result.returns_rows:
+            return []
+        # asyncpg (an async env.py) returns the catalog's one-byte "char" as bytes
+        chars = [i for i, c in enumerate(result.cursor.description or ()) if c[1] == _CHAR_OID]
+        rows = [tuple(row) for row in result]
+        return [_decoded(row, chars) for row in rows] if chars else rows
+
+
+_CHAR_OID = 18  # pg_catalog."char"
+
+
+def _decoded(row: tuple[Any, ...], columns: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in columns:
+        if isinstance(values[i], bytes):
+            values[i] = values[i].decode("ascii")
+    return tuple(values)
 
 
 def as_runner(connection: Any) -> QueryRunner:
