@@ -36,6 +36,7 @@ from migcheck.cli.diff import (
 )
 from migcheck.diff import render_text
 from migcheck.errors import EXIT_FINDINGS, EXIT_OK
+from migcheck.repair.downgrades import repair_downgrades
 from migcheck.repair.revision import DEFAULT_MESSAGE, Repair, check_message, repair
 
 
@@ -65,9 +66,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.downgrades:
-        from migcheck.cli.downgrades import run_downgrades
-
-        return run_downgrades(args)
+        return _run_downgrades(args)
     settings = settings_for(args)
     source = reference_source(args, settings)
     snapshot_options, diff_options = comparison_options(args, settings)
@@ -124,3 +123,32 @@ def _report(outcome: Repair, dry_run: bool, relative: Any) -> int:
             print("nothing written: the revision does not bring a fresh replay to the reference")
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _run_downgrades(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    project = load(args, settings)
+    config = project.files.relative(project.files.config_file)
+    with open_server(args, settings) as server:
+        outcome = repair_downgrades(project, server, replay_options(args, settings))
+    print(f"migcheck repair --downgrades: {config}", file=sys.stderr)  # stdout: the patch
+    for what in outcome.unsupported:
+        print(f"cannot patch automatically: {what}", file=sys.stderr)
+    if not outcome.patches:
+        if not outcome.unsupported:
+            print("nothing to repair: every downgrade undoes its upgrade", file=sys.stderr)
+        return EXIT_FINDINGS if outcome.unsupported else EXIT_OK
+    for patch in outcome.patches:
+        print(patch.diff(project.files.relative(patch.path)), end="")
+    revisions = ", ".join(p.revision for p in outcome.patches)
+    if outcome.remaining:
+        print(f"proof FAILED: the round trip of {revisions} still finds:", file=sys.stderr)
+        for finding in outcome.remaining:
+            print(f"  {finding.code} {finding.message}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(
+        f"proof: with the patch, the round trip of {revisions} (upgrade, downgrade, upgrade) "
+        "leaves nothing behind",
+        file=sys.stderr,
+    )
+    return EXIT_FINDINGS if outcome.unsupported else EXIT_OK

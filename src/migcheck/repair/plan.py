@@ -95,7 +95,7 @@ def plan_schema(differences: list[Difference], reference: Side, actual: Side) ->
         schema.append(d)
     for d in _renames(schema, reference, actual, plan):
         try:
-            plan.steps.extend(_steps(d, reference, actual, render))
+            plan.steps.extend(object_steps(d, reference, actual, render))
         except o.Unsupported as exc:
             plan.unsupported.append(str(exc))
     plan.imports |= render.imports
@@ -148,7 +148,7 @@ def _same_but_name(wanted: DbObject, other: DbObject | None) -> bool:
     )
 
 
-def _steps(d: Difference, reference: Side, actual: Side, render: o.Renderer) -> list[Step]:
+def object_steps(d: Difference, reference: Side, actual: Side, render: o.Renderer) -> list[Step]:
     if d.object_kind not in _KINDS:
         raise o.Unsupported(f"{d.object_kind} {d.name}: no repair for this kind of object")
     create, drop, phase = _KINDS[d.object_kind]
@@ -179,7 +179,7 @@ def _hanging(table: DbObject, side: Side, kind: str, render: o.Renderer) -> list
     steps = []
     for obj in side.snapshot.objects.values():
         if obj.kind in _HANGING and obj.parent == ("table", table.name):
-            steps += _steps(Difference(kind, obj.kind, obj.name), side, side, render)
+            steps += object_steps(Difference(kind, obj.kind, obj.name), side, side, render)
     return steps
 
 

@@ -24,7 +24,7 @@ from alembic.util import CommandError
 from migcheck.diff import Difference, DiffOptions, diff_snapshots
 from migcheck.errors import InputError
 from migcheck.model import RevisionResult, Severity, Status
-from migcheck.project import Project, project_import_path
+from migcheck.project import Project
 from migcheck.replay.runner import ReplayOptions, replayed
 from migcheck.server.base import Server
 from migcheck.snapshot import PsycopgRunner, Snapshot, SnapshotOptions, take_snapshot
@@ -35,26 +35,53 @@ def staged(project: Project) -> Iterator[tuple[Project, Path]]:
     """The project with an extra, empty version location (removed afterwards)."""
     staging = Path(tempfile.mkdtemp(prefix="migcheck-repair-"))
     try:
-        files = dataclasses.replace(
-            project.files, version_locations=[*project.files.version_locations, staging]
-        )
-        base = project.script
-        with project_import_path(files):
-            script = ScriptDirectory(
-                base.dir,
-                file_template=base.file_template,
-                truncate_slug_length=base.truncate_slug_length,
-                version_locations=[str(p) for p in files.version_locations],
-                sourceless=base.sourceless,
-                output_encoding=base.output_encoding,
-                timezone=base.timezone,
-                hooks=base.hooks,
-                recursive_version_locations=base.recursive_version_locations,
-                messaging_opts={**base.messaging_opts, "quiet": True},  # type: ignore[typeddict-item]
-            )
-        yield Project(files=files, config=project.config, script=script), staging
+        yield with_locations(project, [*project.files.version_locations, staging]), staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def patched(project: Project, texts: dict[str, str]) -> Iterator[Project]:
+    """The project with some revision files' text replaced (`texts`: path → text), read from
+    copies of its version locations; the project's own files are untouched."""
+    staging = Path(tempfile.mkdtemp(prefix="migcheck-patched-"))
+    try:
+        copies = []
+        for number, location in enumerate(project.files.version_locations):
+            copy = staging / str(number)
+            shutil.copytree(location, copy, ignore=shutil.ignore_patterns("__pycache__"))
+            for path, text in texts.items():
+                if Path(path).resolve().is_relative_to(location.resolve()):
+                    (copy / Path(path).resolve().relative_to(location.resolve())).write_text(
+                        text, encoding="utf-8"
+                    )
+            copies.append(copy)
+        yield with_locations(project, copies)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def with_locations(project: Project, locations: list[Path]) -> Project:
+    """The same project reading its revisions from `locations` (a ScriptDirectory of its
+    own; the project's is untouched)."""
+    files = dataclasses.replace(project.files, version_locations=locations)
+    moved = dataclasses.replace(project, files=files)
+    base = project.script
+    with moved.loading():
+        script = ScriptDirectory(
+            base.dir,
+            file_template=base.file_template,
+            truncate_slug_length=base.truncate_slug_length,
+            version_locations=[str(p) for p in locations],
+            sourceless=base.sourceless,
+            output_encoding=base.output_encoding,
+            timezone=base.timezone,
+            hooks=base.hooks,
+            recursive_version_locations=base.recursive_version_locations,
+            messaging_opts={**base.messaging_opts, "quiet": True},  # type: ignore[typeddict-item]
+        )
+        script.revision_map.heads  # noqa: B018 - loads every revision file now
+    return dataclasses.replace(moved, script=script)
 
 
 def generate(
@@ -75,7 +102,7 @@ def generate(
             "wrote"
         )
     try:
-        with project_import_path(project.files):
+        with project.loading():
             script = project.script.generate_revision(
                 rev_id or new_rev_id(),
                 message,

@@ -4,11 +4,13 @@ for Alembic's operations, pretty view definitions)."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.pool import StaticPool
 
@@ -17,30 +19,28 @@ from migcheck.snapshot.catalog import TableInfo
 
 
 class Side:
-    def __init__(self, connection: psycopg.Connection, snapshot: Snapshot) -> None:
+    """`connection` may be None when only the snapshot is needed (drops, renames)."""
+
+    def __init__(self, connection: psycopg.Connection | None, snapshot: Snapshot) -> None:
         self.connection = connection
         self.snapshot = snapshot
         self._engine: sa.Engine | None = None
         self._metadata = sa.MetaData()
-        self.quote = cache(self._quote)
         self.table_info = cache(self._table_info)
 
     def value(self, sql: str, *params: Any) -> Any:
+        assert self.connection is not None
         row = self.connection.execute(sql, params).fetchone()  # type: ignore[arg-type]
         return row[0] if row else None
 
-    def _quote(self, qualified: str) -> str:
-        """`schema.name` quoted where PostgreSQL needs it (keywords, capitals, dots)."""
+    @staticmethod
+    def quote(qualified: str) -> str:
+        """`schema.name` quoted where PostgreSQL needs it, as quote_ident does."""
         parts = qualified.split(".", 1) if "." in qualified else [qualified]
-        return str(
-            self.value(
-                "SELECT string_agg(quote_ident(p), '.' ORDER BY i)"
-                " FROM unnest(%s::text[]) WITH ORDINALITY AS x(p, i)",
-                parts,
-            )
-        )
+        return ".".join(quote_ident(p) for p in parts)
 
     def _table_info(self) -> dict[str, TableInfo]:
+        assert self.connection is not None
         return read_tables(PsycopgRunner(self.connection))
 
     def table(self, qualified: str) -> sa.Table:
@@ -55,6 +55,7 @@ class Side:
     def engine(self) -> sa.Engine:
         if self._engine is None:
             connection = self.connection
+            assert connection is not None
             self._engine = sa.create_engine(
                 "postgresql+psycopg://", creator=lambda: connection, poolclass=StaticPool
             )
@@ -63,6 +64,18 @@ class Side:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose(close=False)  # the connection is the caller's
+
+
+_SAFE = re.compile(r"[a-z_][a-z0-9_]*")
+_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
+
+
+def quote_ident(name: str) -> str:
+    """PostgreSQL's quote_ident: quoted unless lower-case, plain and no (non-unreserved)
+    keyword."""
+    if _SAFE.fullmatch(name) and name not in _KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def tidy(table: sa.Table) -> None:
