@@ -29,6 +29,7 @@ same statements for every tenant but for the schema).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -281,6 +282,7 @@ class Stairway:
         self.history: list[tuple[str, Snapshot]] = []  # (revision, snapshot after it)
 
     def __call__(self, director: Director) -> Iterator[MigrationStep]:
+        self.options = _without_version_table(self.options, director)
         checks = self.options.checks
         by_id = {r.revision: r for r in self.revisions.results}
         blocked: dict[str, str] = {}
@@ -350,6 +352,22 @@ class Stairway:
         return trip.intact
 
 
+def _without_version_table(options: RunOptions, director: Director) -> RunOptions:
+    """The options with env.py's version table left out of snapshots and comparisons when it
+    has a name of its own (version_table=...): its row changes with every step."""
+    context = director.context
+    if context is None or (
+        context.version_table == "alembic_version" and not context.version_table_schema
+    ):
+        return options
+    name = ".".join(filter(None, (context.version_table_schema, context.version_table)))
+    snapshot = dataclasses.replace(
+        options.snapshot, exclude_tables=[*options.snapshot.exclude_tables, name]
+    )
+    diff = dataclasses.replace(options.diff, ignore=[*options.diff.ignore, name])
+    return dataclasses.replace(options, snapshot=snapshot, diff=diff)
+
+
 def _reference_findings(
     project: Project, options: RunOptions, stairway: Stairway, revisions: Revisions
 ) -> list[Finding]:
@@ -357,7 +375,7 @@ def _reference_findings(
     explains become MC303 instead."""
     assert options.reference is not None
     head = stairway.history[-1][1] if stairway.history else Snapshot()
-    differences = diff_snapshots(options.reference, head, options.diff)
+    differences = diff_snapshots(options.reference, head, stairway.options.diff)
     sources = [(s.revision, project.revision_path(s)) for s in project.ordered_revisions()]
     blame(differences, stairway.history, sources)
     findings: list[Finding] = []
