@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "diff",
     "dump",
     "repair",
+    "squash",
     "lint",
     "baseline",
     "report",

@@ -16,9 +16,10 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op_text
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.sql.elements import conv
 
 from migcheck.repair.pysource import Sql, Statement
-from migcheck.repair.side import Side
+from migcheck.repair.side import DEFAULT_SCHEMA, Side
 from migcheck.snapshot import DbObject
 
 
@@ -49,9 +50,10 @@ class Renderer:
         return set(self.context.imports)
 
 
-def split(qualified: str) -> tuple[str, str]:
+def split(qualified: str) -> tuple[str | None, str]:
+    """(schema, name) as Alembic operations take them: no schema for the default one."""
     schema, _, name = qualified.partition(".")
-    return schema, name
+    return (None if schema == DEFAULT_SCHEMA else schema), name
 
 
 def literal(value: str) -> str:
@@ -77,6 +79,8 @@ def create_table(side: Side, obj: DbObject, render: Renderer) -> list[Statement]
     after: list[Statement] = []
     for sequence in owned:
         column = table.columns[sequence.attrs["owned_by"].rsplit(".", 1)[1]]
+        if column.identity is not None:
+            continue  # the identity column makes its own
         if _is_serial(sequence, column, table):
             column.server_default = None
             continue
@@ -220,7 +224,7 @@ def drop_constraint(side: Side, obj: DbObject, render: Renderer) -> list[Stateme
         ]
     schema, table = split(_table_of(obj))
     kind = _TYPES.get(obj.attrs.get("type", ""))
-    return [render(ops.DropConstraintOp(_own_name(obj), table, kind, schema=schema))]
+    return [render(ops.DropConstraintOp(conv(_own_name(obj)), table, kind, schema=schema))]
 
 
 def rename_constraint(side: Side, obj: DbObject, new: str) -> list[Statement]:
@@ -256,7 +260,7 @@ def _plain_index(index: sa.Index) -> bool:
 def drop_index(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
     schema, name = split(obj.name)
     _table_schema, table = split(obj.attrs["table"])
-    return [render(ops.DropIndexOp(name, table, schema=schema))]
+    return [render(ops.DropIndexOp(conv(name), table, schema=schema))]
 
 
 def rename(side: Side, kind: str, obj: DbObject, new: str) -> list[Statement]:
@@ -324,7 +328,7 @@ def alter_enum(side: Side, other: Side, obj: DbObject) -> list[Statement]:
             )
             current = [*current[:index], label, *current[index:]]
         return statements
-    schema, bare = split(obj.name)
+    schema, _, bare = obj.name.partition(".")
     old = side.quote(f"{schema}.{bare}_old")
     users = [
         c
@@ -468,3 +472,10 @@ def create_policy(side: Side, obj: DbObject, render: Renderer) -> list[Statement
 
 def drop_policy(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
     return [Sql(f"DROP POLICY {side.quote(_own_name(obj))} ON {side.quote(_table_of(obj))}")]
+
+
+def identity_sequence(side: Side, sequence: DbObject) -> bool:
+    """A sequence behind an identity column: the column creates and drops it."""
+    owned_by = sequence.attrs.get("owned_by")
+    column = side.snapshot.get("column", owned_by) if owned_by else None
+    return column is not None and column.attrs.get("identity") is not None

@@ -56,6 +56,8 @@ class Step:
     upgrade: list[Statement]
     downgrade: list[Statement]
     drop: bool = False  # runs among the drops (before every creation)
+    name: str = ""  # the object created or dropped
+    after: set[str] = field(default_factory=set)  # names created first (a table's FK parents)
 
 
 @dataclass
@@ -71,9 +73,22 @@ class Plan:
         return [s for step in reversed(self.ordered()) for s in _titled(step.title, step.downgrade)]
 
     def ordered(self) -> list[Step]:
-        drops = sorted((s for s in self.steps if s.drop), key=lambda s: -s.phase)
+        drops = _by_dependency(sorted((s for s in self.steps if s.drop), key=lambda s: s.phase))
         others = sorted((s for s in self.steps if not s.drop), key=lambda s: s.phase)
-        return drops + others
+        return list(reversed(drops)) + _by_dependency(others)
+
+
+def _by_dependency(steps: list[Step]) -> list[Step]:
+    """Each step after the steps of its phase it depends on (stable otherwise; a cycle keeps
+    the given order, and the proof says what fails)."""
+    placed: list[Step] = []
+    pending = list(steps)
+    while pending:
+        names = {s.name for s in pending}
+        ready = next((s for s in pending if not (s.after & names) - {s.name}), pending[0])
+        placed.append(ready)
+        pending.remove(ready)
+    return placed
 
 
 def _titled(title: str, statements: list[Statement]) -> list[Statement]:
@@ -157,6 +172,8 @@ def object_steps(d: Difference, reference: Side, actual: Side, render: o.Rendere
     side = reference if d.kind == MISSING else actual
     obj = side.snapshot.get(d.object_kind, d.name)
     assert obj is not None
+    if obj.kind == "sequence" and o.identity_sequence(side, obj):
+        return []
     if _is_foreign_key(obj):
         phase = _FOREIGN_KEYS
     made, unmade = create(side, obj, render), drop(side, obj, render)
@@ -167,11 +184,20 @@ def object_steps(d: Difference, reference: Side, actual: Side, render: o.Rendere
         extra[-1].upgrade = o.create_sequence(side, obj)[1:]
     if obj.kind == "table":
         extra += _hanging(obj, side, d.kind, render)
+    after = _parents(obj, side)
     if d.kind == MISSING:
         title = f"{d.object_kind} {d.name}: in the reference, missing after a fresh replay"
-        return [Step(title, phase, made, unmade), *extra]
+        return [Step(title, phase, made, unmade, name=obj.name, after=after), *extra]
     title = f"{d.object_kind} {d.name}: not in the reference"
-    return [Step(title, phase, unmade, made, drop=True), *extra]
+    return [Step(title, phase, unmade, made, drop=True, name=obj.name, after=after), *extra]
+
+
+def _parents(obj: DbObject, side: Side) -> set[str]:
+    """The tables a table's foreign keys point at (created before it, dropped after it)."""
+    if obj.kind != "table" or side.connection is None:
+        return set()
+    info = side.table_info().get(obj.name)
+    return {fk.table for fk in info.foreign_keys} if info is not None else set()
 
 
 def _hanging(table: DbObject, side: Side, kind: str, render: o.Renderer) -> list[Step]:

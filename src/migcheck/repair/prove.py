@@ -41,9 +41,12 @@ def staged(project: Project) -> Iterator[tuple[Project, Path]]:
 
 
 @contextmanager
-def patched(project: Project, texts: dict[str, str]) -> Iterator[Project]:
-    """The project with some revision files' text replaced (`texts`: path → text), read from
-    copies of its version locations; the project's own files are untouched."""
+def patched(
+    project: Project, texts: dict[str, str | None], extra: tuple[Path, ...] = ()
+) -> Iterator[Project]:
+    """The project read from copies of its version locations in which some revision files
+    are replaced (`texts`: path → text) or left out (None), plus `extra` locations; the
+    project's own files are untouched."""
     staging = Path(tempfile.mkdtemp(prefix="migcheck-patched-"))
     try:
         copies = []
@@ -51,12 +54,16 @@ def patched(project: Project, texts: dict[str, str]) -> Iterator[Project]:
             copy = staging / str(number)
             shutil.copytree(location, copy, ignore=shutil.ignore_patterns("__pycache__"))
             for path, text in texts.items():
-                if Path(path).resolve().is_relative_to(location.resolve()):
-                    (copy / Path(path).resolve().relative_to(location.resolve())).write_text(
-                        text, encoding="utf-8"
-                    )
+                source = Path(path).resolve()
+                if not source.is_relative_to(location.resolve()):
+                    continue
+                target = copy / source.relative_to(location.resolve())
+                if text is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    target.write_text(text, encoding="utf-8")
             copies.append(copy)
-        yield with_locations(project, copies)
+        yield with_locations(project, [*copies, *extra])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -90,6 +97,7 @@ def generate(
     message: str,
     rev_id: str | None,
     heads: list[str],
+    branch_labels: tuple[str, ...] = (),
     **template: str,
 ) -> Script:
     """Alembic writes the revision on `heads` (a merge when there are several)."""
@@ -108,6 +116,7 @@ def generate(
                 message,
                 head=tuple(heads) if heads else "base",
                 version_path=str(staging),
+                branch_labels=branch_labels or None,
                 **template,
             )
     except CommandError as exc:

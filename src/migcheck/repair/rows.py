@@ -148,12 +148,10 @@ def plan_rows(differences: list[Difference], reference: Side, actual: Side) -> l
     steps = []
     if extra:
         inserts, deletes = _inserts_and_deletes(actual, extra)
-        steps.append(
-            Step("rows not in the reference (children first)", _ROWS_PHASE, deletes, inserts)
-        )
+        steps.append(Step("rows not in the reference", _ROWS_PHASE, deletes, inserts))
     if missing:
         inserts, deletes = _inserts_and_deletes(reference, missing)
-        title = "reference rows missing after a fresh replay (parents first, looked up by key)"
+        title = "reference rows missing after a fresh replay (found by natural key)"
         steps.append(Step(title, _ROWS_PHASE + 1, inserts, deletes))
     if changed:
         up = [_update(reference, table, key, ds) for (table, key), ds in changed.items()]

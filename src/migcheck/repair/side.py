@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.elements import conv
 
 from migcheck.snapshot import PsycopgRunner, Snapshot, read_tables
 from migcheck.snapshot.catalog import TableInfo
@@ -26,6 +27,7 @@ class Side:
         self.snapshot = snapshot
         self._engine: sa.Engine | None = None
         self._metadata = sa.MetaData()
+        self._tidied: set[str] = set()
         self.table_info = cache(self._table_info)
 
     def value(self, sql: str, *params: Any) -> Any:
@@ -44,12 +46,17 @@ class Side:
         return read_tables(PsycopgRunner(self.connection))
 
     def table(self, qualified: str) -> sa.Table:
-        """The table as SQLAlchemy reflects it, tidied for rendering as Alembic operations."""
+        """The table as SQLAlchemy reflects it, tidied for rendering as Alembic operations.
+        Tables of the default schema (public) are reflected without one, as models name them."""
         schema, name = qualified.split(".", 1)
-        key = f"{schema}.{name}"
+        schema_arg = None if schema == DEFAULT_SCHEMA else schema
+        key = name if schema_arg is None else qualified
         if key not in self._metadata.tables:
-            table = sa.Table(name, self._metadata, schema=schema, autoload_with=self.engine())
-            tidy(table)
+            sa.Table(name, self._metadata, schema=schema_arg, autoload_with=self.engine())
+            for table in self._metadata.tables.values():  # FK parents come along
+                if table.key not in self._tidied:
+                    tidy(table)
+                    self._tidied.add(table.key)
         return self._metadata.tables[key]
 
     def engine(self) -> sa.Engine:
@@ -66,6 +73,7 @@ class Side:
             self._engine.dispose(close=False)  # the connection is the caller's
 
 
+DEFAULT_SCHEMA = "public"
 _SAFE = re.compile(r"[a-z_][a-z0-9_]*")
 _KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
 
@@ -82,15 +90,35 @@ def tidy(table: sa.Table) -> None:
     """Reflection spells out every default; a revision written by hand does not: generic
     types where they compile the same (String, not VARCHAR), no autoincrement=False, no
     empty dialect options, and enum types never created by the table (they are their own
-    objects, created or kept separately)."""
+    objects, created or kept separately). Names are final (`op.f`), as autogenerate writes
+    them, so a naming convention in the project's metadata does not rename them again."""
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     for column in table.columns:
         column.autoincrement = "auto"
         column.type = _generic(column.type, dialect)
-    for item in [*table.constraints, *table.indexes]:
+        identity = column.identity
+        if identity is not None and _default_identity(identity, column.type):
+            column.server_default = sa.Identity(always=identity.always)
+    for item in [table, *table.constraints, *table.indexes]:
         for name, value in list(item.dialect_kwargs.items()):
             if value in ([], False, None, {}):
                 del item.dialect_kwargs[name]
+        if not isinstance(item, sa.Table) and isinstance(item.name, str):
+            item.name = conv(item.name)  # final: the project's naming convention must not apply
+
+
+_MAXIMUM = {sa.SmallInteger: 32767, sa.BigInteger: 9223372036854775807, sa.Integer: 2147483647}
+
+
+def _default_identity(identity: sa.Identity, type_: Any) -> bool:
+    """Every sequence option as PostgreSQL would pick it for this column type."""
+    maximum = next((m for t, m in _MAXIMUM.items() if isinstance(type_, t)), None)
+    options = (identity.start, identity.increment, identity.minvalue, identity.cache)
+    return (
+        all(o in (None, 1) for o in options)
+        and identity.maxvalue in (None, maximum)
+        and not identity.cycle
+    )
 
 
 def _generic(type_: Any, dialect: Any) -> Any:
