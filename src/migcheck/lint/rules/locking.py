@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.context import LintContext
-from migcheck.lint.facts import Action, Kind, RevisionFacts
+from migcheck.lint.facts import WRITES, Action, Kind, RevisionFacts
 from migcheck.lint.rules.base import check, existing, finding, on_action
 from migcheck.model import Finding, Severity
 from migcheck.rules import Rule
@@ -174,7 +174,10 @@ def enum_value_in_transaction(facts: RevisionFacts, ctx: LintContext) -> Iterato
 
 @check(NOT_NULL_WITHOUT_DEFAULT)
 def not_null_without_default(facts: RevisionFacts, ctx: LintContext) -> Iterator[Finding]:
-    for action in facts.upgrade(Kind.ADD_COLUMN):
+    upgrade = facts.upgrade()
+    for index, action in enumerate(upgrade):
+        if action.kind is not Kind.ADD_COLUMN or _emptied_before(upgrade[:index], action):
+            continue
         if action.not_null and not action.has_default and existing(facts, action):
             yield on_action(
                 NOT_NULL_WITHOUT_DEFAULT,
@@ -183,6 +186,17 @@ def not_null_without_default(facts: RevisionFacts, ctx: LintContext) -> Iterator
                 f"column {action.table}.{action.column} is added NOT NULL without a server "
                 "default: this fails on a table that has rows",
             )
+
+
+def _emptied_before(earlier: list[Action], action: Action) -> bool:
+    """Whether the revision's last write to the table before `action` deleted every row (it
+    then adds the column to an empty table, and puts the rows back afterwards)."""
+    if action.table is None:
+        return False
+    for candidate in reversed(earlier):
+        if candidate.kind in WRITES and candidate.table and candidate.table.same(action.table):
+            return candidate.kind is Kind.DELETE and not candidate.has_where
+    return False
 
 
 @check(SET_NOT_NULL)
