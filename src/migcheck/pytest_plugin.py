@@ -30,6 +30,7 @@ from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
 from migcheck.model import RunResult, Status
 from migcheck.project import Project, load_project, locate_project
+from migcheck.replay import bootstrap
 from migcheck.replay.runner import describe_revisions
 from migcheck.report.common import HISTORY, Gate, describe, failed_steps, failure_where
 from migcheck.selection import configured_fail_on
@@ -91,7 +92,9 @@ class MigcheckHistory(pytest.File):
         own = load_settings(self.path)
         self.settings = own if own.source or self.root_settings is None else self.root_settings
         try:
-            project = load_project(self.path, x_args=self._replay().x_args)
+            replay = self._replay()
+            project = load_project(self.path, x_args=replay.x_args, url_env=replay.url_env)
+            bootstrap.covered(project, replay.bootstrap)  # what it stamps is not replayed
         except MigcheckError as exc:
             yield MigcheckItem.from_parent(self, name="load", check="load", error=str(exc))
             return
