@@ -138,7 +138,7 @@ def side_dialect() -> Any:
 def add_column(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
     schema, table = split(_table_of(obj))
     column = side.table(_table_of(obj)).columns[_own_name(obj)]
-    return [render(ops.AddColumnOp.from_column_and_tablename(schema, table, column.copy()))]
+    return [render(ops.AddColumnOp.from_column_and_tablename(schema, table, column))]
 
 
 def drop_column(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
@@ -161,7 +161,6 @@ def alter_column(
     kw: dict[str, Any] = {}
     if "type" in attributes:
         kw["modify_type"] = target.type
-        kw["postgresql_using"] = f"{side.quote(target.name)}::{obj.attrs['type']}"
     if "nullable" in attributes:
         kw["modify_nullable"] = target.nullable
     if "default" in attributes:
@@ -183,7 +182,7 @@ def alter_column(
 
 def _default(column: sa.Column[Any]) -> Any:
     default = column.server_default
-    return default.arg if isinstance(default, sa.DefaultClause) else None
+    return default if isinstance(default, sa.DefaultClause) else None
 
 
 # --- constraints ------------------------------------------------------------------------------
@@ -379,7 +378,7 @@ def create_range(side: Side, obj: DbObject, render: Renderer) -> list[Statement]
 
 def create_sequence(side: Side, obj: DbObject, render: Renderer | None = None) -> list[Statement]:
     statements: list[Statement] = [
-        Sql(f"CREATE SEQUENCE {side.quote(obj.name)} {_sequence_options(obj)}")
+        Sql(f"CREATE SEQUENCE {side.quote(obj.name)} {_sequence_options(obj)}".rstrip())
     ]
     if obj.attrs.get("owned_by"):
         statements.append(
@@ -390,16 +389,30 @@ def create_sequence(side: Side, obj: DbObject, render: Renderer | None = None) -
 
 def alter_sequence(side: Side, obj: DbObject) -> list[Statement]:
     owned = _owned(side, obj) if obj.attrs.get("owned_by") else "NONE"
-    return [Sql(f"ALTER SEQUENCE {side.quote(obj.name)} {_sequence_options(obj)} OWNED BY {owned}")]
+    cycle = "" if obj.attrs["cycle"] else " NO CYCLE"
+    options = _sequence_options(obj, full=True)
+    return [Sql(f"ALTER SEQUENCE {side.quote(obj.name)} {options}{cycle} OWNED BY {owned}")]
 
 
-def _sequence_options(obj: DbObject) -> str:
+_TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+
+
+def _sequence_options(obj: DbObject, full: bool = False) -> str:
+    """The options that differ from what PostgreSQL picks by default (all when `full`:
+    ALTER SEQUENCE keeps what it is not told)."""
     a = obj.attrs
-    cycle = " CYCLE" if a["cycle"] else ""
-    return (
-        f"AS {a['type']} INCREMENT BY {a['increment']} MINVALUE {a['min']} "
-        f"MAXVALUE {a['max']} START WITH {a['start']} CACHE {a['cache']}{cycle}"
-    )
+    ascending = a["increment"] > 0
+    low, high = (1, _TYPE_MAX.get(a["type"])) if ascending else (None, -1)
+    options = [
+        (a["type"] != "bigint", f"AS {a['type']}"),
+        (a["increment"] != 1, f"INCREMENT BY {a['increment']}"),
+        (a["min"] != low and ascending, f"MINVALUE {a['min']}"),
+        (a["max"] != high, f"MAXVALUE {a['max']}"),
+        (a["start"] != (a["min"] if ascending else a["max"]), f"START WITH {a['start']}"),
+        (a["cache"] != 1, f"CACHE {a['cache']}"),
+        (a["cycle"], "CYCLE"),
+    ]
+    return " ".join(text for wanted, text in options if wanted or (full and text != "CYCLE"))
 
 
 def drop_sequence(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:

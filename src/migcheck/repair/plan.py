@@ -186,7 +186,7 @@ def object_steps(d: Difference, reference: Side, actual: Side, render: o.Rendere
         extra += _hanging(obj, side, d.kind, render)
     after = _parents(obj, side)
     if d.kind == MISSING:
-        title = f"{d.object_kind} {d.name}: in the reference, missing after a fresh replay"
+        title = f"{d.object_kind} {d.name}: missing on a fresh database"
         return [Step(title, phase, made, unmade, name=obj.name, after=after), *extra]
     title = f"{d.object_kind} {d.name}: not in the reference"
     return [Step(title, phase, unmade, made, drop=True, name=obj.name, after=after), *extra]

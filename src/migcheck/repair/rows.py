@@ -300,6 +300,8 @@ def _delete(table: Table, keys: list[str]) -> Statement:
     if len(labels) == 1 and labels[0].parent is None and len(labels[0].columns) == 1:
         column = table.side.quote(labels[0].columns[0])
         values = [table.rows.render(labels[0].name, table.values(k)[labels[0].name]) for k in keys]
+        if len(values) == 1 and values[0] != "NULL":
+            return Sql(f"DELETE FROM {table.sql_name} WHERE {column} = {values[0]}")
         if "NULL" not in values:
             listed = ", ".join(values)
             if len(f"WHERE {column} IN ({listed})") > WIDTH:
