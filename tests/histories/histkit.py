@@ -15,6 +15,15 @@ from migcheck.cli import main
 from migcheck.model import Finding, RunResult
 
 TABLE = 'op.create_table("{0}", sa.Column("id", sa.Integer, primary_key=True))'
+# A clean two-revision history: `history(env=..., **COLORS_WITH_NAME)`.
+COLORS_WITH_NAME = {
+    "a1": (None, TABLE.format("colors"), 'op.drop_table("colors")'),
+    "b2": (
+        "a1",
+        'op.add_column("colors", sa.Column("name", sa.Text))',
+        'op.drop_column("colors", "name")',
+    ),
+}
 
 
 def write(root: Path, files: dict[str, str]) -> None:

@@ -3,7 +3,7 @@ revision ids that are not hex, and revisions leaving the transaction."""
 
 from __future__ import annotations
 
-from histkit import TABLE, codes, migcheck, statuses, write
+from histkit import COLORS_WITH_NAME, TABLE, codes, migcheck, statuses, write
 
 
 def source(revision: str, down: str | None, upgrade: str, downgrade: str = "pass") -> str:
@@ -100,12 +100,7 @@ def test_own_version_tables_are_not_reported_as_data(history, server) -> None:
     """
     root = history(
         env=env,
-        a1=(None, TABLE.format("colors"), 'op.drop_table("colors")'),
-        b2=(
-            "a1",
-            'op.add_column("colors", sa.Column("name", sa.Text))',
-            'op.drop_column("colors", "name")',
-        ),
+        **COLORS_WITH_NAME,
     )
     code, result = migcheck(server, "run", root, "-x", "part=shop")
     assert statuses(result) == [("a1", "ok"), ("b2", "ok")]
@@ -134,12 +129,7 @@ def test_revision_ids_that_are_not_hex(history, server) -> None:
 
 def test_concurrent_index_in_an_autocommit_block(history, server) -> None:
     root = history(
-        a1=(None, TABLE.format("colors"), 'op.drop_table("colors")'),
-        b2=(
-            "a1",
-            'op.add_column("colors", sa.Column("name", sa.Text))',
-            'op.drop_column("colors", "name")',
-        ),
+        **COLORS_WITH_NAME,
         c3=(
             "b2",
             "with op.get_context().autocommit_block():\n"

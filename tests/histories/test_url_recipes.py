@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from histkit import TABLE, codes, migcheck, statuses, write
+from histkit import COLORS_WITH_NAME, TABLE, codes, migcheck, statuses, write
 
 from migcheck.cli import main
 
@@ -183,12 +183,7 @@ def test_env_py_using_only_the_handed_connection(history, server) -> None:
     """
     root = history(
         env=env,
-        a1=(None, TABLE.format("colors"), 'op.drop_table("colors")'),
-        b2=(
-            "a1",
-            'op.add_column("colors", sa.Column("name", sa.Text))',
-            'op.drop_column("colors", "name")',
-        ),
+        **COLORS_WITH_NAME,
     )
     code, result = migcheck(server, "run", root)  # zero configuration
     assert statuses(result) == [("a1", "ok"), ("b2", "ok")]
