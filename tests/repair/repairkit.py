@@ -20,6 +20,13 @@ from migcheck.snapshot import SnapshotOptions
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_migrations"
 
+# The import lines: sqlalchemy only when the body uses it, then what the body needs.
+_IMPORTS = (
+    '${"\\n".join(line for line in ("import sqlalchemy as sa" if "sa." in '
+    '(upgrades or "") + (downgrades or "") else "", "from alembic import op", '
+    'imports or "") if line)}'
+)
+
 # A revision template as a project formatted with ruff would keep it (Alembic's stock one
 # uses typing.Union and single quotes, and imports sqlalchemy even when unused).
 TEMPLATE = '''"""${message}
@@ -32,7 +39,7 @@ Create Date: ${create_date}
 
 from collections.abc import Sequence
 
-${"\\n".join(line for line in ("import sqlalchemy as sa" if "sa." in (upgrades or "") + (downgrades or "") else "", "from alembic import op", imports or "") if line)}
+<imports>
 
 # revision identifiers, used by Alembic.
 revision: str = "${up_revision}"
@@ -47,7 +54,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ${downgrades if downgrades else "pass"}
-'''
+'''.replace("<imports>", _IMPORTS)
 
 
 def base_revision(upgrade_sql: str, downgrade_sql: str = "") -> str:

@@ -18,12 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # constraint public.items.ck_items_sku: in the reference, missing after a fresh
-    # replay
+    # constraint public.items.ck_items_sku: missing on a fresh database
     op.create_check_constraint(op.f("ck_items_sku"), "items", "sku <> ''::text")
 
 
 def downgrade() -> None:
-    # constraint public.items.ck_items_sku: in the reference, missing after a fresh
-    # replay
+    # constraint public.items.ck_items_sku: missing on a fresh database
     op.drop_constraint(op.f("ck_items_sku"), "items", type_="check")

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # column public.items.weight: in the reference, missing after a fresh replay
+    # column public.items.weight: missing on a fresh database
     op.add_column(
         "items",
         sa.Column(
@@ -32,5 +32,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # column public.items.weight: in the reference, missing after a fresh replay
+    # column public.items.weight: missing on a fresh database
     op.drop_column("items", "weight")

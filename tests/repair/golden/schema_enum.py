@@ -18,10 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # enum public.mood: in the reference, missing after a fresh replay
+    # enum public.mood: missing on a fresh database
     op.execute("CREATE TYPE public.mood AS ENUM ('calm', 'loud', 'it''s complicated')")
 
 
 def downgrade() -> None:
-    # enum public.mood: in the reference, missing after a fresh replay
+    # enum public.mood: missing on a fresh database
     op.execute("DROP TYPE public.mood")

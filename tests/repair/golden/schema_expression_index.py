@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # index public.ix_items_lower_sku: in the reference, missing after a fresh replay
+    # index public.ix_items_lower_sku: missing on a fresh database
     op.execute(
         "CREATE INDEX ix_items_lower_sku ON public.items USING btree (lower(sku)) "
         "WHERE (color_id IS NOT NULL)"
@@ -26,5 +26,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # index public.ix_items_lower_sku: in the reference, missing after a fresh replay
+    # index public.ix_items_lower_sku: missing on a fresh database
     op.drop_index(op.f("ix_items_lower_sku"), table_name="items")

@@ -18,8 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # constraint public.items.fk_items_color_id: in the reference, missing after a fresh
-    # replay
+    # constraint public.items.fk_items_color_id: missing on a fresh database
     op.create_foreign_key(
         op.f("fk_items_color_id"),
         "items",
@@ -31,6 +30,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # constraint public.items.fk_items_color_id: in the reference, missing after a fresh
-    # replay
+    # constraint public.items.fk_items_color_id: missing on a fresh database
     op.drop_constraint(op.f("fk_items_color_id"), "items", type_="foreignkey")

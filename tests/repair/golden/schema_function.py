@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # function public.touch_sku(): in the reference, missing after a fresh replay
+    # function public.touch_sku(): missing on a fresh database
     op.execute(
         """
 CREATE OR REPLACE FUNCTION public.touch_sku()
@@ -34,5 +34,5 @@ $function$"""
 
 
 def downgrade() -> None:
-    # function public.touch_sku(): in the reference, missing after a fresh replay
+    # function public.touch_sku(): missing on a fresh database
     op.execute("DROP FUNCTION public.touch_sku()")

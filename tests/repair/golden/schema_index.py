@@ -18,10 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # index public.ix_items_sku: in the reference, missing after a fresh replay
+    # index public.ix_items_sku: missing on a fresh database
     op.create_index(op.f("ix_items_sku"), "items", ["sku"], unique=False)
 
 
 def downgrade() -> None:
-    # index public.ix_items_sku: in the reference, missing after a fresh replay
+    # index public.ix_items_sku: missing on a fresh database
     op.drop_index(op.f("ix_items_sku"), table_name="items")

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # table public.sizes: in the reference, missing after a fresh replay
+    # table public.sizes: missing on a fresh database
     op.create_table(
         "sizes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -41,13 +41,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_sizes_code")),
     )
 
-    # index public.ix_sizes_sort_order: in the reference, missing after a fresh replay
+    # index public.ix_sizes_sort_order: missing on a fresh database
     op.create_index(op.f("ix_sizes_sort_order"), "sizes", ["sort_order"], unique=False)
 
 
 def downgrade() -> None:
-    # index public.ix_sizes_sort_order: in the reference, missing after a fresh replay
+    # index public.ix_sizes_sort_order: missing on a fresh database
     op.drop_index(op.f("ix_sizes_sort_order"), table_name="sizes")
 
-    # table public.sizes: in the reference, missing after a fresh replay
+    # table public.sizes: missing on a fresh database
     op.drop_table("sizes")

@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # function public.touch_sku(): in the reference, missing after a fresh replay
+    # function public.touch_sku(): missing on a fresh database
     op.execute(
         """
 CREATE OR REPLACE FUNCTION public.touch_sku()
@@ -32,8 +32,7 @@ END
 $function$"""
     )
 
-    # trigger public.items.items_touch_sku: in the reference, missing after a fresh
-    # replay
+    # trigger public.items.items_touch_sku: missing on a fresh database
     op.execute(
         "CREATE TRIGGER items_touch_sku BEFORE INSERT ON public.items FOR EACH ROW "
         "EXECUTE FUNCTION public.touch_sku()"
@@ -41,9 +40,8 @@ $function$"""
 
 
 def downgrade() -> None:
-    # trigger public.items.items_touch_sku: in the reference, missing after a fresh
-    # replay
+    # trigger public.items.items_touch_sku: missing on a fresh database
     op.execute("DROP TRIGGER items_touch_sku ON public.items")
 
-    # function public.touch_sku(): in the reference, missing after a fresh replay
+    # function public.touch_sku(): missing on a fresh database
     op.execute("DROP FUNCTION public.touch_sku()")

@@ -18,12 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # constraint public.items.uq_items_sku: in the reference, missing after a fresh
-    # replay
+    # constraint public.items.uq_items_sku: missing on a fresh database
     op.create_unique_constraint(op.f("uq_items_sku"), "items", ["sku"])
 
 
 def downgrade() -> None:
-    # constraint public.items.uq_items_sku: in the reference, missing after a fresh
-    # replay
+    # constraint public.items.uq_items_sku: missing on a fresh database
     op.drop_constraint(op.f("uq_items_sku"), "items", type_="unique")

@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # view public.dark_colors: in the reference, missing after a fresh replay
+    # view public.dark_colors: missing on a fresh database
     op.execute(
         """
         CREATE VIEW public.dark_colors AS
@@ -30,5 +30,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # view public.dark_colors: in the reference, missing after a fresh replay
+    # view public.dark_colors: missing on a fresh database
     op.execute("DROP VIEW public.dark_colors")
