@@ -73,11 +73,13 @@ from migcheck.replay.runner import (
     parents_of,
     prepare_database,
 )
-from migcheck.replay.session import Director, run_program
+from migcheck.replay.session import Director, run_program, uses_autocommit
 from migcheck.result import new_result, timed
 from migcheck.rules import RULES
 from migcheck.server.base import Server
-from migcheck.snapshot import ALL_TABLES, Snapshot, SnapshotOptions, as_runner, take_snapshot
+from migcheck.snapshot import ALL_TABLES, Snapshot, SnapshotOptions, as_runner
+from migcheck.snapshot.changes import written_tables
+from migcheck.snapshot.tracked import TrackedSnapshot, advance, track
 
 # Which code range each check produces; a check whose codes are all deselected does not run.
 CHECK_CODES = {
@@ -279,14 +281,20 @@ class Stairway:
         self.options = options
         self.revisions = revisions
         self.findings: list[Finding] = []
-        self.history: list[tuple[str, Snapshot]] = []  # (revision, snapshot after it)
+        # (revision, snapshot after it): what blames reference differences, so only kept
+        # when there is a reference (it holds a snapshot per revision).
+        self.keep_history = options.reference is not None
+        self.history: list[tuple[str, Snapshot]] = []
+        self.head = Snapshot()
 
     def __call__(self, director: Director) -> Iterator[MigrationStep]:
         self.options = _without_version_table(self.options, director)
         checks = self.options.checks
         by_id = {r.revision: r for r in self.revisions.results}
         blocked: dict[str, str] = {}
-        before = self._snap(director)
+        written: set[str] = set()
+        director.on_applied = lambda conn: written.update(written_tables(as_runner(conn)))
+        before = self._track(director)
         for script in self.project.ordered_revisions():
             revision = by_id[script.revision]
             parents = sorted(parents_of(self.project, script))  # sorted: stable reasons
@@ -297,6 +305,7 @@ class Stairway:
                 continue
             if self.options.on_revision is not None:
                 self.options.on_revision(f"{script.revision} {revision.message}")
+            written.clear()
             yield director.step(script, "upgrade")
             assert director.last is not None
             revision.upgrade, revision.status = director.last, director.last.status
@@ -305,26 +314,53 @@ class Stairway:
                 explain_failure(self.project, script, director.last, self.options.replay)
                 self._explain_failure(director, revision)
                 continue
-            after = self._snap(director)
-            self.history.append((script.revision, after))
+            # Writes committed in autocommit blocks escape the per-transaction counts.
+            after = self._advance(director, before, written, full=uses_autocommit(script))
+            if self.keep_history:
+                self.history.append((script.revision, after.snapshot))
+            self.head = after.snapshot
             if "data" in checks:
                 with director.paused():
                     self.findings += null_lookups(director.connection, revision, self.revisions)
             if "roundtrip" in checks and not self._round_trip(
-                director, script, revision, before, after
+                director, script, revision, before.snapshot, after
             ):
                 blocked[script.revision] = f"the round trip of {script.revision} did not come back"
             elif "data" in checks:
                 self.findings += rerun(
-                    director, script, revision, after, lambda: self._snap(director)
+                    director, script, revision, after.snapshot, self._snaps(director, after)
                 )
             before = after
+        director.on_applied = None
         if "models" in checks and not blocked:
             self.findings += drift.check_model_drift(director)
 
-    def _snap(self, director: Director) -> Snapshot:
+    def _track(self, director: Director) -> TrackedSnapshot:
         with director.paused():
-            return take_snapshot(as_runner(director.connection), self.options.snapshot)
+            return track(as_runner(director.connection), self.options.snapshot)
+
+    def _advance(
+        self, director: Director, base: TrackedSnapshot, written: set[str], full: bool = False
+    ) -> TrackedSnapshot:
+        if full:
+            return self._track(director)
+        with director.paused():
+            return advance(as_runner(director.connection), base, self.options.snapshot, written)
+
+    def _snaps(
+        self, director: Director, start: TrackedSnapshot, full: bool = False
+    ) -> Callable[[], Snapshot]:
+        """Snapshots of the database as a check changes it, each read from the one before
+        (the first from `start`); full reads when the check commits in between (autocommit
+        blocks), where no transaction's counts see every write."""
+        state = start
+
+        def snap() -> Snapshot:
+            nonlocal state
+            state = self._advance(director, state, set(), full)
+            return state.snapshot
+
+        return snap
 
     def _explain_failure(self, director: Director, revision: RevisionResult) -> None:
         if "data" not in self.options.checks:
@@ -340,13 +376,14 @@ class Stairway:
         script: Script,
         revision: RevisionResult,
         before: Snapshot,
-        after: Snapshot,
+        after: TrackedSnapshot,
     ) -> bool:
         """Run the round trip; False when the database could not be brought back."""
         if script.revision in self.options.irreversible:
             self.findings.append(irreversible_by_config(revision))
             return True
-        trip = round_trip(director, script, revision, before, after, lambda: self._snap(director))
+        snap = self._snaps(director, after, full=uses_autocommit(script))
+        trip = round_trip(director, script, revision, before, after.snapshot, snap)
         revision.downgrade = trip.downgrade
         self.findings += trip.findings
         return trip.intact
@@ -374,8 +411,7 @@ def _reference_findings(
     """Reference differences (MC6xx) blamed on revisions; missing rows that a skipped insert
     explains become MC303 instead."""
     assert options.reference is not None
-    head = stairway.history[-1][1] if stairway.history else Snapshot()
-    differences = diff_snapshots(options.reference, head, stairway.options.diff)
+    differences = diff_snapshots(options.reference, stairway.head, stairway.options.diff)
     sources = [(s.revision, project.revision_path(s)) for s in project.ordered_revisions()]
     blame(differences, stairway.history, sources)
     findings: list[Finding] = []

@@ -53,6 +53,8 @@ class Director:
         self.capture = capture
         self.context: MigrationContext | None = None
         self.last: StepResult | None = None
+        # Runs after a step succeeded, still inside its transaction (Alembic commits after).
+        self.on_applied: Callable[[Connection], None] | None = None
 
     @property
     def connection(self) -> Connection:
@@ -73,6 +75,9 @@ class Director:
         @functools.wraps(original)  # Alembic logs the step under the function's name
         def run(**kw: Any) -> None:
             self.call(script, direction, original, result, kw)
+            if result.status is Status.OK and self.on_applied is not None:
+                with self.paused():
+                    self.on_applied(self.connection)
 
         step.migration_fn = run
         return step

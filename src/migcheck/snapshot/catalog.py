@@ -126,7 +126,13 @@ class _Reader:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         sql = queries.versioned(sql, self.version_num)
-        return self.query.fetchall(sql, {"scope": self.scope} if "%(scope)s" in sql else None)
+        if "%(scope)s" not in sql:
+            return self.query.fetchall(sql)
+        if self.scope is None:
+            return self.query.fetchall(sql, {"scope": None, "names": None})
+        names = sorted({name.split(".", 1)[-1] for name in self.scope})
+        scoped = sql.replace(queries.READ_ALL, "")
+        return self.query.fetchall(scoped, {"scope": self.scope, "names": names})
 
     def add(
         self,

@@ -51,6 +51,16 @@ class DbObject:
         return (self.kind, self.name)
 
     @property
+    def scope(self) -> str:
+        """The name a scoped read selects this object by (see queries.in_scope): its parent's
+        (table or domain), a function's name without its signature, or its own."""
+        if self.parent is not None:
+            return self.parent[1]
+        if self.kind in ("function", "procedure", "aggregate"):
+            return self.name.split("(", 1)[0]
+        return self.name
+
+    @property
     def owner(self) -> ObjectKey | None:
         """What this object goes away with: its parent, or the table owning a sequence."""
         if self.parent is not None:

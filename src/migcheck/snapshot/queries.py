@@ -25,11 +25,21 @@ def comment(catalog: str, oid: str, subid: str = "0") -> str:
     )
 
 
-def in_scope(name: str) -> str:
+READ_ALL = "CAST(%(scope)s AS text[]) IS NULL OR "
+NAMES = "CAST(%(names)s AS name[])"
+
+
+def in_scope(name: str, unqualified: str | None = None) -> str:
     """Limit a query to the names in %(scope)s (a text[]); NULL reads everything. `name` is
-    the object's scope name: its own qualified name, or its table's. (CAST, not `::`, so the
-    placeholder also reads as a SQLAlchemy `:scope`.)"""
-    return f"(CAST(%(scope)s AS text[]) IS NULL OR {name} = ANY(CAST(%(scope)s AS text[])))"
+    the object's scope name: its own qualified name, or its table's. `unqualified`, the same
+    name's catalog column, is matched against %(names)s too, so that a scoped read finds its
+    rows through the catalog's name index (the reader drops READ_ALL from a scoped query, so
+    the plan need not serve both). (CAST, not `::`, so the placeholders also read as
+    SQLAlchemy's `:scope`.)"""
+    test = f"{name} = ANY(CAST(%(scope)s AS text[]))"
+    if unqualified is not None:
+        test = f"{unqualified} = ANY({NAMES}) AND {test}"
+    return f"({READ_ALL}({test}))"
 
 
 def not_extension_member(catalog: str, oid: str) -> str:
@@ -70,7 +80,8 @@ FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_am am ON am.oid = c.relam
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}
-  AND {not_extension_member("pg_class", "c.oid")} AND {in_scope(QUALIFIED_REL)}
+  AND {not_extension_member("pg_class", "c.oid")}
+  AND {in_scope(QUALIFIED_REL, "c.relname")}
 """
 
 # Columns of tables (views' columns follow from their definition).
@@ -88,7 +99,7 @@ LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f')
   AND {USER_NAMESPACE} AND {not_extension_member("pg_class", "c.oid")}
-  AND {in_scope(QUALIFIED_REL)}
+  AND {in_scope(QUALIFIED_REL, "c.relname")}
 ORDER BY n.nspname, c.relname, a.attnum
 """
 
@@ -131,7 +142,7 @@ JOIN pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
   AND con.contype IN ('p', 'u', 'x')
 WHERE {USER_NAMESPACE} AND {not_extension_member("pg_class", "tc.oid")}
-  AND {in_scope("tn.nspname || '.' || tc.relname")}
+  AND {in_scope("tn.nspname || '.' || tc.relname", "tc.relname")}
 """
 
 # Operator classes that are not their type's default (an index names only those).
@@ -155,7 +166,7 @@ FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE {USER_NAMESPACE} AND {not_extension_member("pg_class", "c.oid")}
-  AND {in_scope(QUALIFIED_REL)}
+  AND {in_scope(QUALIFIED_REL, "c.relname")}
 """
 
 # Enums, domains, composite types (not tables' row types) and range types.
@@ -178,7 +189,7 @@ LEFT JOIN pg_collation co ON co.oid = t.typcollation
 LEFT JOIN pg_class rc ON rc.oid = t.typrelid
 WHERE t.typtype IN ('e', 'd', 'c', 'r') AND (t.typtype <> 'c' OR rc.relkind = 'c')
   AND {USER_NAMESPACE} AND {not_extension_member("pg_type", "t.oid")}
-  AND {in_scope("n.nspname || '.' || t.typname")}
+  AND {in_scope("n.nspname || '.' || t.typname", "t.typname")}
 """
 
 FUNCTIONS = f"""
@@ -191,7 +202,7 @@ FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
 WHERE {USER_NAMESPACE} AND {not_extension_member("pg_proc", "p.oid")}
-  AND {in_scope("n.nspname || '.' || p.proname")}
+  AND {in_scope("n.nspname || '.' || p.proname", "p.proname")}
 """
 
 TRIGGERS = f"""
@@ -201,7 +212,7 @@ FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND {USER_NAMESPACE} AND {not_extension_member("pg_class", "c.oid")}
-  AND {in_scope(QUALIFIED_REL)}
+  AND {in_scope(QUALIFIED_REL, "c.relname")}
 """
 
 POLICIES = f"""
@@ -212,7 +223,7 @@ SELECT n.nspname, c.relname, p.polname, p.polpermissive, p.polcmd,
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE {USER_NAMESPACE} AND {in_scope(QUALIFIED_REL)}
+WHERE {USER_NAMESPACE} AND {in_scope(QUALIFIED_REL, "c.relname")}
 """
 
 

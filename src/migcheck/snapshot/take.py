@@ -30,6 +30,9 @@ class SnapshotOptions:
     # Only these names (qualified; a table's name brings its columns, constraints, indexes,
     # triggers and rows): what a blame probe reads after each revision. None: everything.
     scope: list[str] | None = None
+    # With a scope: tables outside it whose keys its rows need (their foreign keys' parents),
+    # read for that only, never part of the snapshot.
+    key_tables: list[str] = field(default_factory=list)
     kinds: list[str] | None = None  # only these object kinds ("row": rows); None: all
 
 
@@ -41,27 +44,31 @@ def matches(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
 
 def take_snapshot(query: QueryRunner, options: SnapshotOptions | None = None) -> Snapshot:
     """Read the database behind `query`; see SnapshotOptions for what is included."""
-    options = options or SnapshotOptions()
-    with _qualified_names(query) as (version_num, version):
-        catalog = read_catalog(
-            query, version_num, options.owners, options.grants, options.scope, options.kinds
-        )
-        snapshot = Snapshot(server_version=str(version).split()[0])
-        excluded = {n for n in catalog.tables if matches(n, options.exclude_tables)}
-        for obj in catalog.objects:
-            if _included(obj, excluded, options.schemas):
-                snapshot.add(obj)
-        if options.reference_tables is not None and (
-            options.kinds is None or "row" in options.kinds
-        ):
-            snapshot.data = _read_data(query, catalog, snapshot, options)
+    with reading(query) as server:
+        return read_snapshot(query, options or SnapshotOptions(), server)
+
+
+def read_snapshot(query: QueryRunner, options: SnapshotOptions, server: ServerInfo) -> Snapshot:
+    """take_snapshot's work, for callers already inside `reading(query)`."""
+    extra = set(options.key_tables) - set(options.scope or ()) if options.scope else set()
+    scope = None if options.scope is None else [*options.scope, *sorted(extra)]
+    catalog = read_catalog(
+        query, server.version_num, options.owners, options.grants, scope, options.kinds
+    )
+    snapshot = Snapshot(server_version=server.version.split()[0])
+    excluded = {n for n in catalog.tables if matches(n, options.exclude_tables)}
+    for obj in catalog.objects:
+        if _included(obj, excluded, options.schemas) and obj.scope not in extra:
+            snapshot.add(obj)
+    if options.reference_tables is not None and (options.kinds is None or "row" in options.kinds):
+        snapshot.data = _read_data(query, catalog, snapshot, options)
     return snapshot
 
 
 def read_tables(query: QueryRunner) -> dict[str, TableInfo]:
     """Every user table's columns and keys (what writing or reading its rows needs)."""
-    with _qualified_names(query) as (version_num, _version):
-        return read_catalog(query, version_num).tables
+    with reading(query) as server:
+        return read_catalog(query, server.version_num).tables
 
 
 def _included(obj: DbObject, excluded: set[str], schemas: list[str] | None) -> bool:
@@ -84,33 +91,60 @@ def _read_data(
     query: QueryRunner, catalog: Catalog, snapshot: Snapshot, options: SnapshotOptions
 ) -> dict[str, TableRows]:
     patterns = options.reference_tables or ()
-    tables: dict[str, TableInfo] = {
-        name: info
-        for name, info in catalog.tables.items()
-        if snapshot.get("table", name) is not None and info.kind == "r"
+    known = {o.name for o in snapshot.objects.values() if o.kind == "table"}
+    if options.scope is not None:
+        known.update(
+            t
+            for t in options.key_tables
+            if not matches(t, options.exclude_tables)
+            and (options.schemas is None or t.split(".", 1)[0] in options.schemas)
+        )
+    tables = {
+        name: info for name, info in catalog.tables.items() if name in known and info.kind == "r"
     }
+    # What a full read would read; foreign keys to those render through their natural key.
+    readable = {n for n, info in tables.items() if info.has_storage and matches(n, patterns)}
     chosen = sorted(
         name
-        for name, info in tables.items()
-        if info.has_storage
-        and matches(name, patterns)
+        for name in readable
+        if snapshot.get("table", name) is not None
         and (options.scope is None or name in options.scope)
     )
-    keys = {name: natural_key(info, options.natural_keys) for name, info in tables.items()}
-    return read_rows(query, tables, chosen, {n: keys[n] for n in chosen})
+    keys = {name: natural_key(tables[name], options.natural_keys) for name in readable}
+    return read_rows(query, tables, chosen, keys)
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version_num: int
+    version: str
 
 
 @contextmanager
-def _qualified_names(query: QueryRunner) -> Iterator[tuple[int, str]]:
-    """Run with an empty search_path so deparsed names are schema-qualified whatever the
-    connection's own search_path (env.py may have set a tenant's), then put it back.
-    Yields the server's version (number, text), read in the same round trip."""
-    version_num, version, previous = query.fetchall(
+def reading(query: QueryRunner) -> Iterator[ServerInfo]:
+    """Settings for our catalog reads, put back afterwards (the connection may be env.py's).
+
+    An empty search_path, so that deparsed names are schema-qualified whatever the
+    connection's own (env.py may have set a tenant's). Generic plans: the same catalog queries
+    run after every step of a stairway with other parameters, and planning them each time
+    would cost more than running them (PostgreSQL 12 and later).
+    """
+    version_num, version, path, plans = query.fetchall(
         "SELECT current_setting('server_version_num')::int, current_setting('server_version'),"
-        " current_setting('search_path')"
+        " current_setting('search_path'), current_setting('plan_cache_mode', true)"
     )[0]
-    query.fetchall("SELECT set_config('search_path', '', false)")
+    restore = "SELECT set_config('search_path', %(path)s, false)"
+    settings = {"path": path}
+    if plans is None:
+        query.fetchall("SELECT set_config('search_path', '', false)")
+    else:
+        query.fetchall(
+            "SELECT set_config('search_path', '', false),"
+            " set_config('plan_cache_mode', 'force_generic_plan', false)"
+        )
+        restore += ", set_config('plan_cache_mode', %(plans)s, false)"
+        settings["plans"] = plans
     try:
-        yield int(version_num), str(version)
+        yield ServerInfo(int(version_num), str(version))
     finally:
-        query.fetchall("SELECT set_config('search_path', %(path)s, false)", {"path": previous})
+        query.fetchall(restore, settings)
