@@ -40,10 +40,15 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     add_replay_arguments(parser)
+    add_reference_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
+    """--reference, --data and what counts as a difference (diff, repair)."""
     add_reference_argument(parser)
     add_data_argument(parser)
     add_comparison_arguments(parser)
-    parser.set_defaults(func=run)
 
 
 def add_reference_argument(parser: argparse.ArgumentParser) -> None:

@@ -26,9 +26,7 @@ from migcheck.cli.common import (
     settings_for,
 )
 from migcheck.cli.diff import (
-    add_comparison_arguments,
-    add_data_argument,
-    add_reference_argument,
+    add_reference_arguments,
     comparison_options,
     data_tables,
     failure_summary,
@@ -47,9 +45,7 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     add_replay_arguments(parser)
-    add_reference_argument(parser)
-    add_data_argument(parser)
-    add_comparison_arguments(parser)
+    add_reference_arguments(parser)
     group = parser.add_argument_group("the revision")
     group.add_argument("-m", "--message", default=DEFAULT_MESSAGE, help="the revision's message")
     group.add_argument("--rev-id", default=None, help="revision id (default: Alembic's)")

@@ -204,36 +204,26 @@ def add_constraint(side: Side, obj: DbObject, render: Renderer) -> list[Statemen
             return [render(ops.CreatePrimaryKeyOp.from_constraint(found))]
         if isinstance(found, sa.UniqueConstraint | sa.ForeignKeyConstraint | sa.CheckConstraint):
             return [render(ops.AddConstraintOp.from_constraint(found))]
-    keyword = "DOMAIN" if obj.parent and obj.parent[0] == "domain" else "TABLE"
-    return [
-        Sql(
-            f"ALTER {keyword} {side.quote(_table_of(obj))} ADD CONSTRAINT {side.quote(name)} "
-            f"{obj.attrs['definition']}"
-        )
-    ]
+    return [Sql(f"{_alter(side, obj)} ADD CONSTRAINT {side.quote(name)} {obj.attrs['definition']}")]
+
+
+def _alter(side: Side, constraint: DbObject) -> str:
+    """`ALTER TABLE t` or `ALTER DOMAIN d`: what a constraint belongs to."""
+    keyword = "DOMAIN" if constraint.parent and constraint.parent[0] == "domain" else "TABLE"
+    return f"ALTER {keyword} {side.quote(_table_of(constraint))}"
 
 
 def drop_constraint(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
     if obj.parent is not None and obj.parent[0] == "domain":
-        return [
-            Sql(
-                f"ALTER DOMAIN {side.quote(_table_of(obj))} "
-                f"DROP CONSTRAINT {side.quote(_own_name(obj))}"
-            )
-        ]
+        return [Sql(f"{_alter(side, obj)} DROP CONSTRAINT {side.quote(_own_name(obj))}")]
     schema, table = split(_table_of(obj))
     kind = _TYPES.get(obj.attrs.get("type", ""))
     return [render(ops.DropConstraintOp(conv(_own_name(obj)), table, kind, schema=schema))]
 
 
 def rename_constraint(side: Side, obj: DbObject, new: str) -> list[Statement]:
-    keyword = "DOMAIN" if obj.parent and obj.parent[0] == "domain" else "TABLE"
-    return [
-        Sql(
-            f"ALTER {keyword} {side.quote(_table_of(obj))} RENAME CONSTRAINT "
-            f"{side.quote(_own_name(obj))} TO {side.quote(new)}"
-        )
-    ]
+    old = side.quote(_own_name(obj))
+    return [Sql(f"{_alter(side, obj)} RENAME CONSTRAINT {old} TO {side.quote(new)}")]
 
 
 # --- indexes ----------------------------------------------------------------------------------

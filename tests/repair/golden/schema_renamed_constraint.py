@@ -20,10 +20,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # constraint public.colors.colors_name_key: renamed to uq_colors_name as in the
     # reference
-    op.execute("ALTER TABLE public.colors RENAME CONSTRAINT colors_name_key TO uq_colors_name")
+    op.execute(
+        "ALTER TABLE public.colors RENAME CONSTRAINT colors_name_key TO uq_colors_name"
+    )
 
 
 def downgrade() -> None:
     # constraint public.colors.colors_name_key: renamed to uq_colors_name as in the
     # reference
-    op.execute("ALTER TABLE public.colors RENAME CONSTRAINT uq_colors_name TO colors_name_key")
+    op.execute(
+        "ALTER TABLE public.colors RENAME CONSTRAINT uq_colors_name TO colors_name_key"
+    )
