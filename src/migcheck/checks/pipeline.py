@@ -30,6 +30,7 @@ same statements for every tenant but for the schema).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,7 +258,7 @@ def _first_tenant_checks(
             run.project, server, run.replay, options.snapshot, options.diff
         )
     if "lint" in options.checks:
-        findings += _lint_replayed(run.project, options, results)
+        findings += _lint_replayed(run.project, options, results, run.stairway.types_before)
     return findings
 
 
@@ -286,6 +287,8 @@ class Stairway:
         self.keep_history = options.reference is not None
         self.history: list[tuple[str, Snapshot]] = []
         self.head = Snapshot()
+        # Column types (`schema.table.column` -> type) before each revision that changed one.
+        self.types_before: dict[str, dict[str, str]] = {}
 
     def __call__(self, director: Director) -> Iterator[MigrationStep]:
         self.options = _without_version_table(self.options, director)
@@ -318,6 +321,8 @@ class Stairway:
             after = self._advance(director, before, written, full=uses_autocommit(script))
             if self.keep_history:
                 self.history.append((script.revision, after.snapshot))
+            if any(_ALTER_TYPE.search(s.sql) for s in revision.upgrade.statements):
+                self.types_before[script.revision] = column_types(before.snapshot)
             self.head = after.snapshot
             if "data" in checks:
                 with director.paused():
@@ -389,6 +394,13 @@ class Stairway:
         return trip.intact
 
 
+_ALTER_TYPE = re.compile(r"\bALTER\s+COLUMN\b.*\bTYPE\b", re.IGNORECASE | re.DOTALL)
+
+
+def column_types(snapshot: Snapshot) -> dict[str, str]:
+    return {o.name: o.attrs["type"] for o in snapshot.objects.values() if o.kind == "column"}
+
+
 def _without_version_table(options: RunOptions, director: Director) -> RunOptions:
     """The options with env.py's version table left out of snapshots and comparisons when it
     has a name of its own (version_table=...): its row changes with every step."""
@@ -446,9 +458,13 @@ def _subject(d: Difference) -> str:
 
 
 def _lint_replayed(
-    project: Project, options: RunOptions, results: list[RevisionResult]
+    project: Project,
+    options: RunOptions,
+    results: list[RevisionResult],
+    types_before: dict[str, dict[str, str]],
 ) -> list[Finding]:
-    """Lint rules over the SQL each upgrade executed (dynamic SQL included)."""
+    """Lint rules over the SQL each upgrade executed (dynamic SQL included), knowing the
+    column types each revision started from (a type change to the same type is no rewrite)."""
     settings = options.settings
     context = LintContext.for_project(project.files, settings) if settings else LintContext()
     paths = {s.revision: Path(s.path) for s in project.ordered_revisions()}
@@ -464,6 +480,7 @@ def _lint_replayed(
             revision.path,
             context=context,
             source=paths[revision.revision],
+            column_types=types_before.get(revision.revision),
         )
     return findings
 

@@ -48,3 +48,23 @@ def rewrites(old: str | None, new: str) -> bool:
         new_scale = new_mods[1] if len(new_mods) > 1 else 0
         return new_scale != old_scale or new_mods[0] < old_mods[0]
     return True
+
+
+# format_type's spellings that the SQL parser spells otherwise.
+_CATALOG_SPELLINGS = (
+    (re.compile(r"^character varying"), "varchar"),
+    (re.compile(r"^character\b"), "char"),
+    (re.compile(r"^bit varying"), "varbit"),
+    (re.compile(r"^(timestamp|time)(\(\d+\))? with time zone$"), r"\1tz\2"),
+    (re.compile(r"^(timestamp|time)(\(\d+\))? without time zone$"), r"\1\2"),
+)
+
+
+def catalog_type(formatted: str) -> str:
+    """A column type as `format_type` prints it, spelled as the SQL parser spells it, so a
+    type read from the database compares with one read from a statement."""
+    name = formatted.lower()
+    for pattern, spelling in _CATALOG_SPELLINGS:
+        name = pattern.sub(spelling, name)
+    base, _, mods = name.partition("(")
+    return base.rsplit(".", 1)[-1] + (f"({mods}" if mods else "")

@@ -9,15 +9,17 @@ same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migcheck.config import Settings
 from migcheck.lint import sql
+from migcheck.lint.coltypes import catalog_type, rewrites
 from migcheck.lint.context import LintContext
-from migcheck.lint.facts import RevisionFacts, Site
+from migcheck.lint.facts import Action, Kind, RevisionFacts, Site
 from migcheck.lint.history import History
 from migcheck.lint.rules import CHECKS
 from migcheck.lint.source import read_revision
@@ -59,6 +61,7 @@ def lint_statements(
     context: LintContext | None = None,
     source: Path | None = None,
     direction: str = "upgrade",
+    column_types: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for the SQL one step of a replay executed, in order.
 
@@ -67,7 +70,9 @@ def lint_statements(
     `if` guard, in an autocommit block), so lint and replay agree. Without it the transaction
     rules stay silent, since the server itself reports what it refused. Statements on the
     version table are Alembic's own and are skipped. Build `context` once per run with
-    `LintContext.for_project(files, settings)`.
+    `LintContext.for_project(files, settings)`. `column_types` (`schema.table.column` ->
+    format_type) are the columns as the database had them before the step: a type change is
+    then judged from the type it really had, not assumed to rewrite.
     """
     context = context or LintContext()
     sites = read_revision(source, path or str(source)) if source is not None else None
@@ -83,9 +88,31 @@ def lint_statements(
             )
             if len(actions) != len(statement.actions) and not actions:
                 continue
+            if column_types:
+                actions = tuple(_with_old_type(a, column_types) for a in actions)
             facts.statements.append(replace(statement, actions=actions))
             facts.actions.extend(actions)
     return lint_revisions([facts], context)
+
+
+_USING = re.compile(r"\bUSING\b", re.IGNORECASE)
+
+
+def _with_old_type(action: Action, column_types: Mapping[str, str]) -> Action:
+    """A type change with the column's type before it, read from the database."""
+    if action.kind is not Kind.ALTER_TYPE or action.old_type or action.table is None:
+        return action
+    suffix = f".{action.table.name}.{action.column}"
+    found = {
+        kind
+        for name, kind in column_types.items()
+        if name.endswith(suffix)
+        and (action.table.schema is None or name == f"{action.table}.{action.column}")
+    }
+    if len(found) != 1 or action.new_type is None or _USING.search(action.sql or ""):
+        return action  # USING computes new values: a rewrite whatever the types
+    old = catalog_type(found.pop())
+    return replace(action, old_type=old, rewrites=rewrites(old, action.new_type))
 
 
 def _unknown_site(direction: str, line: int | None) -> Site:
