@@ -256,8 +256,10 @@ def findings_of(json_file: str) -> tuple[dict[str, int], int, int]:
 
 def failure_line(output: str) -> str:
     """The line of a failed command's output that says why."""
+    lines = output.splitlines()
+    errors = [line for line in lines if line.startswith("E ")]  # pytest's failure lines
     for marker in ("AlembicTestFailure:", "Error:", "error:", "FAILED"):
-        for line in output.splitlines():
+        for line in errors + lines:
             if marker in line:
                 line = line.strip().removeprefix("E").strip()
                 return line.split("AlembicTestFailure: ", 1)[-1][:300]
