@@ -249,7 +249,9 @@ def replayed(
     try:
         results = describe_revisions(project)  # after the bootstrap says what it stamps
         plan = connection_plan(project, server, database, options)
-        run_program(project, plan, upgrade_program(project, results, after_step, options))
+        program = upgrade_program(project, results, after_step, options)
+        # after_step reads through connections of its own: it needs each step committed.
+        run_program(project, plan, program, commit_each=after_step is not None)
         yield Replay(results, database)
     finally:
         server.drop_database(database)

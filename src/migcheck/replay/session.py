@@ -74,7 +74,11 @@ class Director:
 
         @functools.wraps(original)  # Alembic logs the step under the function's name
         def run(**kw: Any) -> None:
-            self.call(script, direction, original, result, kw)
+            # Alembic's per-migration COMMIT ends our savepoint too: no RELEASE round trip.
+            per_migration = self.context is not None and bool(
+                self.context.opts.get("transaction_per_migration")
+            )
+            self.call(script, direction, original, result, kw, release=not per_migration)
             if result.status is Status.OK and self.on_applied is not None:
                 with self.paused():
                     self.on_applied(self.connection)
@@ -91,11 +95,13 @@ class Director:
         kw: dict[str, Any] | None = None,
         *,
         keep: bool = True,
+        release: bool = True,
     ) -> StepResult:
         """Run `fn` (a revision's upgrade/downgrade) inside a savepoint, recording into result.
 
         With keep=False the savepoint is always rolled back (used to re-run a step on top of
-        its own result without keeping what the re-run did).
+        its own result without keeping what the re-run did). With release=False a kept
+        savepoint is left for the transaction's end to close.
         """
         conn = self.connection
         savepoint = None if uses_autocommit(script) else conn.begin_nested()
@@ -110,7 +116,7 @@ class Director:
             _rollback(conn, savepoint)
         else:
             self._finish(result, started)
-            if savepoint is not None and savepoint.is_active:
+            if savepoint is not None and savepoint.is_active and (release or not keep):
                 (savepoint.commit if keep else savepoint.rollback)()
         finally:
             self.capture.end()
@@ -194,14 +200,19 @@ def _source(script: Script) -> str:
     return cached
 
 
-def _environment(config: Any, project: Project, fn: Any) -> EnvironmentContext:
-    """env.py's `context`, whose configure() forces per-migration transactions.
+def _environment(config: Any, project: Project, fn: Any, commit_each: bool) -> EnvironmentContext:
+    """env.py's `context`; with `commit_each`, its configure() forces per-migration
+    transactions.
 
     Per-migration transactions let each step commit, so that snapshots taken between steps
-    from any connection see the result, and a failure rolls back only its own revision.
+    from any connection see the result. A plain replay needs none: each step's savepoint
+    already rolls back a failing revision alone, and env.py's own transaction layout is what
+    production runs (and a commit per revision costs a round trip or two).
     (An instance attribute, not a subclass: Alembic's module proxy is keyed by class.)
     """
     env = EnvironmentContext(config, project.script, fn=fn, destination_rev="heads")
+    if not commit_each:
+        return env
     configure = env.configure
 
     def configure_per_migration(*args: Any, **kw: Any) -> None:
@@ -212,7 +223,9 @@ def _environment(config: Any, project: Project, fn: Any) -> EnvironmentContext:
     return env
 
 
-def run_program(project: Project, plan: ConnectionPlan, program: Program) -> Director:
+def run_program(
+    project: Project, plan: ConnectionPlan, program: Program, *, commit_each: bool = True
+) -> Director:
     """Execute env.py once against plan.url, letting `program` choose every step."""
     config = project.config
     revision_files = revision_file_set(
@@ -238,7 +251,7 @@ def run_program(project: Project, plan: ConnectionPlan, program: Program) -> Dir
             try:
                 if connection is not None:
                     config.attributes["connection"] = connection
-                with _environment(config, project, fn):
+                with _environment(config, project, fn, commit_each):
                     _run_env(project)
                 if connection is not None and connection.in_transaction():
                     connection.commit()
