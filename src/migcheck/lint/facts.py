@@ -72,6 +72,16 @@ class Lookup:
     table: TableName
     keys: frozenset[str]
 
+    def found_by(self, action: Action) -> bool:
+        """Whether `action` inserts a row into the looked-up table holding every looked-up key."""
+        return (
+            bool(self.keys)
+            and action.kind is Kind.INSERT
+            and action.table is not None
+            and action.table.same(self.table)
+            and self.keys <= action.literals
+        )
+
 
 @dataclass(frozen=True)
 class Action:

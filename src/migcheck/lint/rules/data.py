@@ -40,7 +40,8 @@ INSERT_LOOKUP_CAN_MISS = Rule(
     why="`(SELECT id FROM colors WHERE name = 'White')` yields NULL when that row is missing "
     "- as it is on a fresh database when the row was added by hand, or by a later revision. "
     "The INSERT then fails on NOT NULL or, worse, stores a NULL parent. It does not fire when "
-    "the same revision inserted the looked-up row first.",
+    "the same revision inserted the looked-up row first, or when an earlier revision did (one "
+    "it descends from: a row inserted on a parallel branch may not be there yet).",
     bad="op.execute(\n"
     '    "INSERT INTO colors (name, parent_id) "\n'
     "    \"VALUES ('Off-white', (SELECT id FROM colors WHERE name = 'White'))\"\n"
@@ -51,7 +52,8 @@ INSERT_LOOKUP_CAN_MISS = Rule(
     "    \"VALUES ('Off-white', (SELECT id FROM colors WHERE name = 'White')) \"\n"
     '    "ON CONFLICT DO NOTHING"\n'
     ")",
-    fix="insert the looked-up row in the same revision first (ON CONFLICT DO NOTHING)",
+    fix="insert the looked-up row first (ON CONFLICT DO NOTHING), in the same revision or in "
+    "one it descends from",
 )
 
 UNBOUNDED_WRITE = Rule(
@@ -134,7 +136,7 @@ def insert_lookup_can_miss(facts: RevisionFacts, ctx: LintContext) -> Iterator[F
     inserts = facts.upgrade(Kind.INSERT)
     for index, action in enumerate(inserts):
         for lookup in action.lookups:
-            if not _inserted_before(lookup, inserts[:index]):
+            if not _inserted_before(lookup, inserts[:index], facts, ctx):
                 yield on_action(
                     INSERT_LOOKUP_CAN_MISS,
                     facts,
@@ -144,11 +146,15 @@ def insert_lookup_can_miss(facts: RevisionFacts, ctx: LintContext) -> Iterator[F
                 )
 
 
-def _inserted_before(lookup: Lookup, earlier: list[Action]) -> bool:
-    return bool(lookup.keys) and any(
-        a.table is not None and a.table.same(lookup.table) and lookup.keys <= a.literals
-        for a in earlier
-    )
+def _inserted_before(
+    lookup: Lookup, earlier: list[Action], facts: RevisionFacts, ctx: LintContext
+) -> bool:
+    """The looked-up row is inserted earlier in this revision, or by one of its ancestors."""
+    if any(lookup.found_by(a) for a in earlier):
+        return True
+    if ctx.history is None or facts.revision is None:
+        return False
+    return ctx.history.inserted_by_ancestor(facts.revision, lookup) is not None
 
 
 @check(UNBOUNDED_WRITE)
