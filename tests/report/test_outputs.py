@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -88,6 +89,19 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path: Path, monkeypatch) ->
         outputs.write_atomically(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xml"]
+
+
+def test_a_device_or_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # first, so the writer does not block
+    try:
+        outputs.write_atomically(fifo, "through the pipe")
+        assert os.read(reader, 100) == b"through the pipe"
+    finally:
+        os.close(reader)
+    assert not fifo.is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
 @pytest.mark.parametrize(

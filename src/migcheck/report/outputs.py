@@ -69,7 +69,18 @@ def render(result: RunResult, fmt: str) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
+    """Write to a temporary file beside `path`, then rename it over `path`.
+
+    A target that exists and is not a regular file (/dev/null, a pipe, /dev/stdout) is
+    written into: renaming over it would replace the device with a file.
+    """
+    if path.exists() and not path.is_file():
+        try:
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the report ({exc.strerror})") from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
