@@ -8,8 +8,9 @@ The stairway program drives the replay one revision at a time. For each revision
       snapshot, each compared              see roundtrip.py)
     upgrade once more on A               (data migrations only; rolled back; see data.py)
 
-so a revision costs three snapshots (four for a data migration) and nothing is ever replayed
-from base twice. A failed upgrade is rolled back by the engine and its descendants are
+so a revision costs three snapshots (four for a data migration), each re-reading only what
+changed since the one before (snapshot/tracked.py), and nothing is ever replayed from base
+twice. A failed upgrade is rolled back by the engine and its descendants are
 skipped; a failed downgrade is a finding and the stairway goes on. At the head, the models
 are compared with the database. The per-revision snapshots double as the history that blames
 reference differences, and the checks that need databases of their own (branch order)
