@@ -270,3 +270,30 @@ def test_model_table_no_migration_creates_is_one_finding(server, history):
             "model table product_attributes.sizes has no migration that creates it",
         )
     ]
+
+
+MODELS_WITH_MEDIUM = MODELS.replace(
+    '    dark = "dark"\n', '    dark = "dark"\n    medium = "medium"\n'
+)
+
+
+def test_enum_label_no_migration_adds(server, history):
+    """optuna's trialstate: the model gained a label no migration adds (alembic check is
+    silent on it)."""
+    findings = drift_at_head(server, project(history, MODELS_WITH_MEDIUM, a1=(None, CREATE_COLORS)))
+    assert found(findings) == [
+        (
+            "MC512",
+            "enum product_attributes.shade",
+            "models.py:36",  # the model column of that type
+            "enum product_attributes.shade has labels ['light', 'dark'] in the database but "
+            "['light', 'dark', 'medium'] in the models (medium missing)",
+        )
+    ]
+    assert findings[0].severity.value == "error"
+
+
+def test_enum_label_added_by_a_migration_gives_no_finding(server, history):
+    add = "op.execute(\"ALTER TYPE product_attributes.shade ADD VALUE 'medium'\")"
+    root = project(history, MODELS_WITH_MEDIUM, a1=(None, CREATE_COLORS), b2=("a1", add))
+    assert drift_at_head(server, root) == []

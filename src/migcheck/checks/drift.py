@@ -23,7 +23,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Constraint, ForeignKeyConstraint, Index, MetaData, Table
+from sqlalchemy import Column, Constraint, Enum, ForeignKeyConstraint, Index, MetaData, Table, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import mapperlib
@@ -167,7 +167,21 @@ MODEL_DIFFERENCE = register(
         fix="run `alembic revision --autogenerate` to see the operation it proposes",
     )
 )
-
+ENUM_LABELS_DIFFER = register(
+    Rule(
+        code="MC512",
+        name="enum-labels-differ",
+        severity=Severity.ERROR,
+        summary="An enum type whose labels differ between the models and the migrations",
+        why=(
+            "`alembic check` does not compare enum labels, and autogenerate never adds one: "
+            "the application then writes a value the migrated database rejects."
+        ),
+        bad="class State(enum.Enum): RUNNING, WAITING (new)  /  no ALTER TYPE ... ADD VALUE",
+        good="op.execute(\"ALTER TYPE state ADD VALUE 'WAITING'\") in a migration",
+        fix="add (or rename) the label in a migration with ALTER TYPE, or correct the model",
+    )
+)
 
 _INDEXES_AND_CONSTRAINTS = (
     "add_index",
@@ -205,19 +219,86 @@ def check_model_drift(director: Director) -> list[Finding]:
         return []
     connection = director.connection
     own_transaction = not connection.in_transaction()
+    places = _Places(director)
     with director.paused():
         try:
             with _as_models_name_it(context, _metadatas(metadata)) as comparable:
                 diffs = compare_metadata(context, metadata) if comparable else []
+            differences = list(_flatten(diffs))
+            whole_tables = {
+                (d[1].schema, d[1].name)
+                for d in differences
+                if d[0] in ("add_table", "remove_table")
+            }
+            enums = (
+                _enum_labels(connection, _metadatas(metadata), whole_tables, places)
+                if comparable
+                else []
+            )
         finally:
             if own_transaction and connection.in_transaction():
                 connection.rollback()
-    differences = list(_flatten(diffs))
-    whole_tables = {
-        (d[1].schema, d[1].name) for d in differences if d[0] in ("add_table", "remove_table")
-    }
-    places = _Places(director)
-    return [_finding(d, places) for d in differences if _table_of(d) not in whole_tables]
+    findings = [_finding(d, places) for d in differences if _table_of(d) not in whole_tables]
+    return findings + enums
+
+
+def _enum_labels(
+    connection: Any,
+    metadatas: list[MetaData],
+    skipped: set[tuple[str | None, str]],
+    places: _Places,
+) -> list[Finding]:
+    """Native enum types of model columns whose labels the database spells otherwise (a type
+    the database lacks is left to the column comparison)."""
+    seen: dict[tuple[str | None, str], tuple[list[str], Where]] = {}
+    for metadata in metadatas:
+        for table in metadata.tables.values():
+            if (table.schema, table.name) in skipped:
+                continue
+            for column in table.columns:
+                kind = column.type
+                if isinstance(kind, Enum) and kind.native_enum and kind.name:
+                    key = (kind.schema or table.schema, kind.name)
+                    seen.setdefault(
+                        key, (list(kind.enums), (table.schema, table.name, column.name))
+                    )
+    findings = []
+    for (schema, name), (labels, where) in sorted(
+        seen.items(), key=lambda i: (i[0][0] or "", i[0][1])
+    ):
+        rows = connection.execute(_ENUM_LABELS, {"name": name, "schema": schema}).all()
+        in_database = [label for (label,) in rows]
+        if not in_database or in_database == labels:
+            continue
+        missing = [label for label in labels if label not in in_database]
+        extra = [label for label in in_database if label not in labels]
+        parts = [
+            f"{', '.join(missing)} missing" if missing else "",
+            f"{', '.join(extra)} not in the models" if extra else "",
+        ]
+        detail = "; ".join(p for p in parts if p) or "labels in another order"
+        subject = f"enum {_qualified(schema, name)}"
+        findings.append(
+            Finding(
+                code=ENUM_LABELS_DIFFER.code,
+                severity=ENUM_LABELS_DIFFER.severity,
+                message=f"{subject} has labels {in_database} in the database but {labels} in "
+                f"the models ({detail})",
+                location=places.of(where),
+                hint=ENUM_LABELS_DIFFER.fix,
+                check=CHECK,
+                subject=subject,
+            )
+        )
+    return findings
+
+
+_ENUM_LABELS = text(
+    "SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+    "JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "WHERE t.typname = :name AND n.nspname = COALESCE(:schema, current_schema()) "
+    "ORDER BY e.enumsortorder"
+)
 
 
 @contextmanager
