@@ -5,6 +5,7 @@ like the golden file and passes ruff."""
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from repairkit import (
     assert_golden,
     assert_ruff_clean,
@@ -13,6 +14,8 @@ from repairkit import (
     with_template,
     write_reference,
 )
+
+from migcheck.project import load_project
 
 BASE = """
 CREATE TABLE public.colors (id serial PRIMARY KEY, name text NOT NULL, hex text);
@@ -63,6 +66,25 @@ KINDS = {
     "renamed_constraint": (
         "ALTER TABLE public.colors RENAME CONSTRAINT colors_name_key TO uq_colors_name;"
     ),
+    "domain": (
+        "CREATE DOMAIN public.hex_code AS text NOT NULL "
+        "CONSTRAINT ck_hex_code_format CHECK (VALUE ~ '^#[0-9A-F]{6}$');"
+    ),
+    "composite_type": "CREATE TYPE public.dimensions AS (width numeric(8, 2), height integer);",
+    "range_type": """
+        CREATE TYPE public.sku_range AS RANGE (subtype = text, collation = "C");
+        CREATE TYPE public.weight_range AS RANGE
+            (subtype = numeric, subtype_diff = numrange_subdiff);
+    """,
+    "policy": """
+        ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY items_with_color ON public.items FOR SELECT
+            USING (color_id IS NOT NULL);
+    """,
+    "comment": """
+        COMMENT ON TABLE public.colors IS 'Colors a product can come in (it''s a palette)';
+        COMMENT ON COLUMN public.items.sku IS 'Stock keeping unit';
+    """,
 }
 
 
@@ -75,6 +97,22 @@ def test_repair_creates_each_kind(server, history, tmp_path, kind):
     assert outcome.path is not None and outcome.path.parent == root / "versions"
     assert_golden(f"schema_{kind}.py", outcome.path.read_text())
     assert_ruff_clean(outcome.path)
+    _round_trip(server, root)
+
+
+def _round_trip(server, root):
+    """The proof replays upgrades; the revision's downgrade must run too (and the upgrade
+    again after it)."""
+    database = server.create_database("roundtrip")
+    try:
+        config = load_project(root).config
+        url = server.url(database).render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        command.upgrade(config, "head")
+        command.downgrade(config, "a1")
+        command.upgrade(config, "head")
+    finally:
+        server.drop_database(database)
 
 
 def test_repair_drops_and_alters_what_differs(server, history, tmp_path):

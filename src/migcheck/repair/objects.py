@@ -91,7 +91,23 @@ def create_table(side: Side, obj: DbObject, render: Renderer) -> list[Statement]
         )
     creating = ops.CreateTableOp.from_table(table)
     creating.indexes = set()
-    return [*before, render(creating), *after]
+    security = row_security(side, obj, "disabled")
+    return [*before, render(creating), *after, *security]
+
+
+def row_security(side: Side, obj: DbObject, current: str) -> list[Statement]:
+    """ALTER TABLE ... ENABLE/DISABLE and FORCE/NO FORCE ROW LEVEL SECURITY, from the
+    table's `current` row_security (disabled, enabled, forced) to the one `obj` has."""
+    wanted = obj.attrs.get("row_security", "disabled")
+    table = f"ALTER TABLE {side.quote(obj.name)}"
+    statements: list[Statement] = []
+    if (wanted == "disabled") != (current == "disabled"):
+        action = "DISABLE" if wanted == "disabled" else "ENABLE"
+        statements.append(Sql(f"{table} {action} ROW LEVEL SECURITY"))
+    if (wanted == "forced") != (current == "forced"):
+        action = "FORCE" if wanted == "forced" else "NO FORCE"
+        statements.append(Sql(f"{table} {action} ROW LEVEL SECURITY"))
+    return statements
 
 
 def drop_table(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
@@ -363,7 +379,43 @@ def create_composite(side: Side, obj: DbObject, render: Renderer) -> list[Statem
 
 
 def create_range(side: Side, obj: DbObject, render: Renderer) -> list[Statement]:
-    return [Sql(f"CREATE TYPE {side.quote(obj.name)} AS RANGE (SUBTYPE = {obj.attrs['subtype']})")]
+    options = [f"SUBTYPE = {obj.attrs['subtype']}"]
+    if side.connection is not None:  # what the snapshot does not keep, from the catalog
+        row = side.connection.execute(_RANGE_OPTIONS, (side.quote(obj.name),)).fetchone()
+        if row is not None:
+            collation, subtype_diff = row
+            if collation:
+                options.append(f"COLLATION = {collation}")
+            if subtype_diff:
+                options.append(f"SUBTYPE_DIFF = {subtype_diff}")
+    return [Sql(f"CREATE TYPE {side.quote(obj.name)} AS RANGE ({', '.join(options)})")]
+
+
+# A range type's collation (when not its subtype's) and subtype_diff function, qualified.
+_RANGE_OPTIONS = """
+SELECT CASE WHEN r.rngcollation <> st.typcollation
+            THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
+       CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END
+FROM pg_range r
+JOIN pg_type st ON st.oid = r.rngsubtype
+LEFT JOIN pg_collation co ON co.oid = r.rngcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+WHERE r.rngtypid = to_regtype(%s)
+"""
+
+
+def made_by_type(side: Side, obj: DbObject) -> bool:
+    """A function PostgreSQL creates and drops with a type (a range type's constructors)."""
+    if obj.kind != "function" or side.connection is None:
+        return False
+    return bool(
+        side.value(
+            "SELECT EXISTS (SELECT FROM pg_depend WHERE classid = 'pg_proc'::regclass"
+            " AND objid = to_regprocedure(%s) AND refclassid = 'pg_type'::regclass"
+            " AND deptype = 'i')",
+            _signature(side, obj),
+        )
+    )
 
 
 def create_sequence(side: Side, obj: DbObject, render: Renderer | None = None) -> list[Statement]:

@@ -174,6 +174,8 @@ def object_steps(d: Difference, reference: Side, actual: Side, render: o.Rendere
     assert obj is not None
     if obj.kind == "sequence" and o.identity_sequence(side, obj):
         return []
+    if o.made_by_type(side, obj):  # created and dropped with its type
+        return []
     if _is_foreign_key(obj):
         phase = _FOREIGN_KEYS
     made, unmade = create(side, obj, render), drop(side, obj, render)
@@ -233,6 +235,12 @@ def _change(d: Difference, reference: Side, actual: Side, render: o.Renderer) ->
     kind = d.object_kind
     if attributes == {"comment"}:
         return Step(title, phase, [_comment(reference, wanted)], [_comment(actual, current)])
+    if kind == "table" and attributes <= {"row_security", "comment"}:
+        up = o.row_security(reference, wanted, current.attrs.get("row_security", "disabled"))
+        down = o.row_security(actual, current, wanted.attrs.get("row_security", "disabled"))
+        if "comment" in attributes:
+            up, down = [*up, _comment(reference, wanted)], [*down, _comment(actual, current)]
+        return Step(title, phase, up, down)
     if kind == "column":
         up = o.alter_column(reference, actual, wanted, attributes, render)
         down = o.alter_column(actual, reference, current, attributes, render)
