@@ -77,7 +77,7 @@ def test_advance_equals_a_full_read_after_every_step(server, database, committed
         state = track(query, OPTIONS)
         for number, step in enumerate(STEPS):
             conn.execute(step)
-            written: set[str] = set()
+            written: set[str] | None = None  # in the transaction: advance asks PostgreSQL
             if committed:
                 written = written_tables(query)
                 conn.commit()

@@ -346,8 +346,13 @@ class Stairway:
             return track(as_runner(director.connection), self.options.snapshot)
 
     def _advance(
-        self, director: Director, base: TrackedSnapshot, written: set[str], full: bool = False
+        self,
+        director: Director,
+        base: TrackedSnapshot,
+        written: set[str] | None,
+        full: bool = False,
     ) -> TrackedSnapshot:
+        """`base` brought up to date; `written`: see snapshot.tracked.advance."""
         if full:
             return self._track(director)
         with director.paused():
@@ -363,7 +368,7 @@ class Stairway:
 
         def snap() -> Snapshot:
             nonlocal state
-            state = self._advance(director, state, set(), full)
+            state = self._advance(director, state, None, full)
             return state.snapshot
 
         return snap

@@ -50,8 +50,13 @@ class _Tracked:
     catalog: str
     key: str
     owner: str
-    user_rows: str
+    oid: str = "x.oid"  # the column naming the user object the row belongs to
     keyed: bool = True
+    extra: str = ""  # a further condition on the rows that matter
+
+    @property
+    def user_rows(self) -> str:
+        return " AND ".join(c for c in (f"{self.oid} >= 16384", self.extra) if c)
 
 
 def _fields(
@@ -70,8 +75,8 @@ def _qualified(schema_oid: str, name: str) -> str:
 
 
 _CATALOGS = (
-    _Tracked("pg_namespace", "x.oid::text", _fields(name="x.nspname"), "x.oid >= 16384"),
-    _Tracked("pg_extension", "x.oid::text", _fields(name="x.extname"), "x.oid >= 16384"),
+    _Tracked("pg_namespace", "x.oid::text", _fields(name="x.nspname")),
+    _Tracked("pg_extension", "x.oid::text", _fields(name="x.extname")),
     _Tracked(
         "pg_class",
         "x.oid::text",
@@ -81,7 +86,6 @@ _CATALOGS = (
             + " END",
             rel="(SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = x.oid)",
         ),
-        "x.oid >= 16384",
     ),
     _Tracked(
         "pg_type",
@@ -92,50 +96,48 @@ _CATALOGS = (
             + " END",
             rel="NULLIF(x.typrelid, 0)",
         ),
-        "x.oid >= 16384",
     ),
     _Tracked(
         "pg_proc",
         "x.oid::text",
         _fields(name=_qualified("x.pronamespace", "x.proname")),
-        "x.oid >= 16384",
     ),
     _Tracked(
         "pg_constraint",
         "x.oid::text",
         _fields(rel="NULLIF(x.conrelid, 0)", typ="NULLIF(x.contypid, 0)"),
-        "x.oid >= 16384",
     ),
-    _Tracked("pg_trigger", "x.oid::text", _fields(rel="x.tgrelid"), "x.oid >= 16384"),
-    _Tracked("pg_policy", "x.oid::text", _fields(rel="x.polrelid"), "x.oid >= 16384"),
+    _Tracked("pg_trigger", "x.oid::text", _fields(rel="x.tgrelid")),
+    _Tracked("pg_policy", "x.oid::text", _fields(rel="x.polrelid")),
     _Tracked(
         "pg_attribute",
         "x.attrelid || '/' || x.attnum",
         _fields(rel="x.attrelid", label="x.attname"),
-        "x.attrelid >= 16384 AND x.attnum > 0",
+        "x.attrelid",
+        extra="x.attnum > 0",
     ),
     _Tracked(
         "pg_description",
         "x.classoid || '/' || x.objoid || '/' || x.objsubid",
         _fields(cls="x.classoid", obj="x.objoid"),
-        "x.objoid >= 16384",
+        "x.objoid",
     ),
     _Tracked(
         "pg_inherits",
         "x.inhrelid || '/' || x.inhseqno",
         _fields(rel="x.inhrelid"),
-        "x.inhrelid >= 16384",
+        "x.inhrelid",
     ),
-    _Tracked("pg_attrdef", "''", _fields(rel="x.adrelid"), "x.adrelid >= 16384", keyed=False),
-    _Tracked("pg_index", "''", _fields(rel="x.indrelid"), "x.indrelid >= 16384", keyed=False),
-    _Tracked("pg_rewrite", "''", _fields(rel="x.ev_class"), "x.ev_class >= 16384", keyed=False),
-    _Tracked("pg_enum", "''", _fields(typ="x.enumtypid"), "x.enumtypid >= 16384", keyed=False),
-    _Tracked("pg_sequence", "''", _fields(rel="x.seqrelid"), "x.seqrelid >= 16384", keyed=False),
+    _Tracked("pg_attrdef", "''", _fields(rel="x.adrelid"), "x.adrelid", keyed=False),
+    _Tracked("pg_index", "''", _fields(rel="x.indrelid"), "x.indrelid", keyed=False),
+    _Tracked("pg_rewrite", "''", _fields(rel="x.ev_class"), "x.ev_class", keyed=False),
+    _Tracked("pg_enum", "''", _fields(typ="x.enumtypid"), "x.enumtypid", keyed=False),
+    _Tracked("pg_sequence", "''", _fields(rel="x.seqrelid"), "x.seqrelid", keyed=False),
     _Tracked(
         "pg_depend",
         "''",
         _fields(cls="x.classid", obj="x.objid"),
-        "x.objid >= 16384",
+        "x.objid",
         keyed=False,
     ),
 )
@@ -145,8 +147,10 @@ _READ_ALL_ON_CHANGE = {"pg_namespace", "pg_extension"}
 # Renaming one of these rewrites the text of the objects depending on it.
 _NAMED_BY_DEPENDENTS = {"pg_class", "pg_type", "pg_proc", "pg_attribute"}
 
-# Rows written at or after the marker (every row when the marker is NULL), and every keyed
-# catalog's row count (fewer rows than keys known: some vanished).
+# Rows written at or after the marker (every row when the marker is NULL), every keyed
+# catalog's row count (fewer rows than keys known: some vanished), and the next marker: the
+# first transaction id whose writes this statement does not see, or this transaction's own
+# when it has one (its later writes carry that id).
 _WRITTEN = "(CAST(%(marker)s AS text) IS NULL OR age(x.xmin) <= age(CAST(%(marker)s AS xid)))"
 CHANGES = " UNION ALL ".join(
     [
@@ -159,6 +163,12 @@ CHANGES = " UNION ALL ".join(
         f" WHERE {t.user_rows}"
         for t in _CATALOGS
         if t.keyed
+    ]
+    + [
+        "SELECT 'marker', NULL, "
+        + _fields(
+            name="LEAST(txid_snapshot_xmax(txid_current_snapshot()), txid_current_if_assigned())"
+        )
     ]
 )
 # Objects depending on renamed ones; rewrite rules and defaults are owned by their relation.
@@ -176,7 +186,6 @@ SELECT DISTINCT {
 FROM pg_depend x
 WHERE x.refobjid = ANY(CAST(%(oids)s AS oid[])) AND x.deptype IN ('n', 'a')
 """
-MARKER = "SELECT txid_snapshot_xmax(txid_current_snapshot()), txid_current_if_assigned()"
 
 
 def _vanished_sql(tracked: _Tracked) -> str:
@@ -222,26 +231,26 @@ def scope_of(owner: Owner, keys: Rows, depth: int = 0) -> str | None:
     return None if target is None else scope_of(target, keys, depth + 1)
 
 
-def read_marker(query: QueryRunner) -> str:
-    """The first transaction id whose writes count as new: the next one to be handed out, or
-    this transaction's own when it already has one (its later writes carry that id)."""
-    next_xid, own = query.fetchall(MARKER)[0]
-    first = int(next_xid) if own is None else min(int(next_xid), int(own))
-    return str(first & 0xFFFFFFFF)
+def _marker(txid: str) -> str:
+    """A 64-bit txid as the 32-bit xid that catalog rows' xmin holds (as text: `xid` casts
+    from text)."""
+    return str(int(txid) & 0xFFFFFFFF)
 
 
 def index_catalog(query: QueryRunner) -> CatalogIndex:
     """Every user row of the keyed catalogs, as of now."""
-    index = CatalogIndex(marker=read_marker(query))
-    for catalog, key, *owner in query.fetchall(CHANGES, {"marker": None}):
-        if catalog != "count" and _BY_NAME[catalog].keyed:
-            index.keys.setdefault(catalog, {})[key] = Owner(*owner)
+    index = CatalogIndex()
+    for catalog, key, *fields in query.fetchall(CHANGES, {"marker": None}):
+        if catalog == "marker":
+            index.marker = _marker(fields[0])
+        elif catalog != "count" and _BY_NAME[catalog].keyed:
+            index.keys.setdefault(catalog, {})[key] = Owner(*fields)
     return index
 
 
 def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
     """What changed since `index` was taken (committed or written by this transaction)."""
-    marker = read_marker(query)
+    marker = None
     old = index.keys
     keys = {catalog: dict(known) for catalog, known in old.items()}
     owners: list[Owner] = []
@@ -251,6 +260,9 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
     for catalog, key, *fields in query.fetchall(CHANGES, {"marker": index.marker}):
         if catalog == "count":
             counts[key] = int(fields[0])
+            continue
+        if catalog == "marker":
+            marker = _marker(fields[0])
             continue
         owner = Owner(*fields)
         owners.append(owner)
@@ -263,8 +275,8 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
         elif (before.name, before.label) != (owner.name, owner.label):
             owners.append(before)
             read_all = read_all or catalog in _READ_ALL_ON_CHANGE
-            if catalog in _NAMED_BY_DEPENDENTS:
-                renamed.add(owner.rel if catalog == "pg_attribute" else int(key))  # type: ignore[arg-type]
+            if catalog in _NAMED_BY_DEPENDENTS:  # the key starts with the (table's) OID
+                renamed.add(int(key.split("/", 1)[0]))
         known[key] = owner
     for catalog, count in counts.items():
         known = keys.setdefault(catalog, {})

@@ -75,11 +75,8 @@ def _outputs(
         drop = {c.name for c in table.columns if c.surrogate and c.name in table.primary_key}
     by_column: dict[str, _Output] = {}
     joins: list[pgsql.Composable] = []
-    names = {c.name for c in table.columns}
-    for fk in table.foreign_keys:
-        parent_key = keys.get(fk.table)
-        if parent_key is None or parent_key == fk.ref_columns or set(fk.columns) & set(by_column):
-            continue
+    for fk, label in through_parents(table, keys):
+        parent_key = keys[fk.table]
         alias = f"p{len(joins)}"
         joins.append(_join(alias, fk))
         parent_columns = {c.name: c for c in tables[fk.table].columns}
@@ -90,7 +87,7 @@ def _outputs(
             else pgsql.SQL("ROW({})::text").format(pgsql.SQL(", ").join(values))
         )
         output = _Output(
-            _fk_label(fk, names),
+            label,
             fk.columns,
             expression,
             len(parent_key) == 1 and parent_columns[parent_key[0]].numeric,
@@ -119,6 +116,22 @@ def _join(alias: str, fk: ForeignKey) -> pgsql.Composable:
     return pgsql.SQL("LEFT JOIN {} AS {} ON {}").format(
         _identifier(fk.table), pgsql.Identifier(alias), conditions
     )
+
+
+def through_parents(table: TableInfo, keys: dict[str, list[str]]) -> list[tuple[ForeignKey, str]]:
+    """The foreign keys of `table` shown through their parent's natural key, each with the
+    label its value goes under: those to a table in `keys` (table → natural key) that do not
+    point at that very key; a column goes with the first of them."""
+    names = {c.name for c in table.columns}
+    taken: set[str] = set()
+    found: list[tuple[ForeignKey, str]] = []
+    for fk in table.foreign_keys:
+        parent_key = keys.get(fk.table)
+        if parent_key is None or parent_key == fk.ref_columns or set(fk.columns) & taken:
+            continue
+        taken.update(fk.columns)
+        found.append((fk, _fk_label(fk, names)))
+    return found
 
 
 def _fk_label(fk: ForeignKey, names: set[str]) -> str:

@@ -129,22 +129,27 @@ def reading(query: QueryRunner) -> Iterator[ServerInfo]:
     run after every step of a stairway with other parameters, and planning them each time
     would cost more than running them (PostgreSQL 12 and later).
     """
-    version_num, version, path, plans = query.fetchall(
-        "SELECT current_setting('server_version_num')::int, current_setting('server_version'),"
-        " current_setting('search_path'), current_setting('plan_cache_mode', true)"
-    )[0]
-    restore = "SELECT set_config('search_path', %(path)s, false)"
-    settings = {"path": path}
-    if plans is None:
-        query.fetchall("SELECT set_config('search_path', '', false)")
-    else:
-        query.fetchall(
-            "SELECT set_config('search_path', '', false),"
-            " set_config('plan_cache_mode', 'force_generic_plan', false)"
-        )
-        restore += ", set_config('plan_cache_mode', %(plans)s, false)"
-        settings["plans"] = plans
+    version_num, version, path, plans = query.fetchall(_READING)[0][:4]
     try:
         yield ServerInfo(int(version_num), str(version))
     finally:
-        query.fetchall(restore, settings)
+        query.fetchall(_RESTORE, {"path": path, "plans": plans})
+
+
+# One round trip: the current settings (read first: OFFSET 0 keeps the subquery apart), then
+# ours. plan_cache_mode is NULL before PostgreSQL 12 and left alone there.
+_READING = """
+SELECT num, version, path, plans, set_config('search_path', '', false),
+       CASE WHEN plans IS NOT NULL
+            THEN set_config('plan_cache_mode', 'force_generic_plan', false) END
+FROM (SELECT current_setting('server_version_num')::int AS num,
+             current_setting('server_version') AS version,
+             current_setting('search_path') AS path,
+             current_setting('plan_cache_mode', true) AS plans
+      OFFSET 0) AS before
+"""
+_RESTORE = """
+SELECT set_config('search_path', %(path)s, false),
+       CASE WHEN CAST(%(plans)s AS text) IS NOT NULL
+            THEN set_config('plan_cache_mode', %(plans)s, false) END
+"""

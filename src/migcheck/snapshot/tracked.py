@@ -43,23 +43,26 @@ def advance(
     query: QueryRunner,
     base: TrackedSnapshot,
     options: SnapshotOptions,
-    written: Iterable[str] = (),
+    written: Iterable[str] | None = None,
 ) -> TrackedSnapshot:
     """The snapshot as of now, read again only where it may differ from `base`.
 
-    `written` are tables whose rows changed in a transaction that has committed since (this
-    transaction's own writes are asked of PostgreSQL here).
+    `written` are the tables whose rows changed since `base`, when the caller knows them (a
+    step that has committed since, counted in its own transaction); None asks PostgreSQL
+    what this transaction wrote.
     """
     with reading(query) as server:
         changes = changes_since(query, base.index)
         if changes.scopes is None:
             return TrackedSnapshot(read_snapshot(query, options, server), changes.index)
         changed = set(changes.scopes)
-        if options.reference_tables is not None:
-            changed |= set(written) | written_tables(query)
+        reread: set[str] = set()
+        key_tables: set[str] = set()
+        if options.reference_tables is not None:  # rows are read: so are their neighbours
+            changed |= written_tables(query) if written is None else set(written)
+            reread, key_tables = related_tables(query, changed)
         if not changed:
             return TrackedSnapshot(base.snapshot, changes.index)
-        reread, key_tables = related_tables(query, changed)
         scope = changed | reread
         scoped = dataclasses.replace(options, scope=sorted(scope), key_tables=sorted(key_tables))
         partial = read_snapshot(query, scoped, server)
