@@ -49,3 +49,15 @@ def test_a_real_type_change_is_still_a_rewrite(server, history):
             "exclusive lock",
         )
     ]
+
+
+def test_a_type_change_with_using_is_a_rewrite_whatever_the_types(server, history):
+    root = history(
+        a1=(None, CREATE, 'op.drop_table("trials")'),
+        b2=(
+            "a1",
+            'op.alter_column("trials", "number", type_=sa.Integer, postgresql_using="number * 2")',
+        ),
+    )
+    findings = [f for f in run(server, root, "lint").findings if f.code == "MC806"]
+    assert [f.location.revision for f in findings] == ["b2"]

@@ -316,14 +316,14 @@ class Stairway:
             if revision.status is Status.FAILED:
                 blocked[script.revision] = f"{script.revision} failed"
                 explain_failure(self.project, script, director.last, self.options.replay)
-                self._explain_failure(director, revision)
+                self._explain_fk_violation(director, revision)
                 continue
             # Writes committed in autocommit blocks escape the per-transaction counts.
             after = self._advance(director, before, written, full=uses_autocommit(script))
             if self.keep_history:
                 self.history.append((script.revision, after.snapshot))
             if any(_ALTER_TYPE.search(s.sql) for s in revision.upgrade.statements):
-                self.types_before[script.revision] = column_types(before.snapshot)
+                self.types_before[script.revision] = _column_types(before.snapshot)
             self.head = after.snapshot
             if "data" in checks:
                 with director.paused():
@@ -373,7 +373,7 @@ class Stairway:
 
         return snap
 
-    def _explain_failure(self, director: Director, revision: RevisionResult) -> None:
+    def _explain_fk_violation(self, director: Director, revision: RevisionResult) -> None:
         if "data" not in self.options.checks:
             return
         with director.paused():
@@ -403,7 +403,7 @@ class Stairway:
 _ALTER_TYPE = re.compile(r"\bALTER\s+COLUMN\b.*\bTYPE\b", re.IGNORECASE | re.DOTALL)
 
 
-def column_types(snapshot: Snapshot) -> dict[str, str]:
+def _column_types(snapshot: Snapshot) -> dict[str, str]:
     return {o.name: o.attrs["type"] for o in snapshot.objects.values() if o.kind == "column"}
 
 

@@ -9,7 +9,6 @@ same way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -95,12 +94,11 @@ def lint_statements(
     return lint_revisions([facts], context)
 
 
-_USING = re.compile(r"\bUSING\b", re.IGNORECASE)
-
-
 def _with_old_type(action: Action, column_types: Mapping[str, str]) -> Action:
     """A type change with the column's type before it, read from the database."""
-    if action.kind is not Kind.ALTER_TYPE or action.old_type or action.table is None:
+    if action.kind is not Kind.ALTER_TYPE or action.old_type or action.using:
+        return action  # known already, or a rewrite whatever the types (USING)
+    if action.table is None or action.new_type is None:
         return action
     suffix = f".{action.table.name}.{action.column}"
     found = {
@@ -109,8 +107,8 @@ def _with_old_type(action: Action, column_types: Mapping[str, str]) -> Action:
         if name.endswith(suffix)
         and (action.table.schema is None or name == f"{action.table}.{action.column}")
     }
-    if len(found) != 1 or action.new_type is None or _USING.search(action.sql or ""):
-        return action  # USING computes new values: a rewrite whatever the types
+    if len(found) != 1:
+        return action
     old = catalog_type(found.pop())
     return replace(action, old_type=old, rewrites=rewrites(old, action.new_type))
 

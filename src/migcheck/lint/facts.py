@@ -112,6 +112,7 @@ class Action:
     old_type: str | None = None
     new_type: str | None = None
     rewrites: bool = False  # a type change PostgreSQL performs by rewriting the table
+    using: bool = False  # a type change with USING: new values computed, always a rewrite
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,7 @@ def _alter_column(call: OpCall) -> Iterator[Action]:
             column=column,
             old_type=old_type,
             new_type=new_type,
+            using="postgresql_using" in call.kwargs,
             rewrites="postgresql_using" in call.kwargs or rewrites(old_type, new_type),
         )
 

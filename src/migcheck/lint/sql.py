@@ -289,6 +289,7 @@ def _alter_command(command: Node, table: TableName, make: Make) -> Iterator[Acti
             table=table,
             column=command["name"],
             new_type=new_type,
+            using="raw_default" in column,
             rewrites="raw_default" in column or rewrites(None, new_type),
         )
     elif subtype == "AT_SetNotNull":
