@@ -21,7 +21,7 @@ from migcheck.repair.pysource import Sql, Statement
 from migcheck.repair.side import Side
 from migcheck.snapshot import TableRows
 from migcheck.snapshot.catalog import ForeignKey, TableInfo
-from migcheck.snapshot.data import _fk_label
+from migcheck.snapshot.data import through_parents
 
 WIDTH = 76  # SQL lines inside the revision's triple-quoted strings
 _TEXT_TYPES = ("text", "character varying", "character", "name")
@@ -103,25 +103,19 @@ class Table:
 
 
 def _labels(side: Side, info: TableInfo) -> dict[str, Label]:
-    """The snapshot's value labels (see snapshot/data.py: a foreign key to a table whose rows
-    are read is rendered through that table's natural key, unless it points at that key)."""
-    names = {c.name for c in info.columns}
+    """The snapshot's value labels (snapshot/data.py's `through_parents`, over the tables
+    whose rows the snapshot holds)."""
+    keys = {name: rows.key_columns for name, rows in side.snapshot.data.items()}
     labels: dict[str, Label] = {}
     by_column: dict[str, Label] = {}
-    for fk in info.foreign_keys:
-        parent = side.snapshot.data.get(fk.table)
-        if (
-            parent is None
-            or parent.key_columns == fk.ref_columns
-            or set(fk.columns) & set(by_column)
-        ):
-            continue
-        if len(parent.key_columns) != 1:
+    for fk, name in through_parents(info, keys):
+        parent_key = keys[fk.table]
+        if len(parent_key) != 1:
             raise Unsupported(
                 f"rows of {info.name}: parent {fk.table} has a composite natural key; configure "
                 "[tool.migcheck.reference] natural_keys with one column"
             )
-        label = Label(_fk_label(fk, names), list(fk.columns), fk, parent.key_columns[0])
+        label = Label(name, list(fk.columns), fk, parent_key[0])
         by_column.update(dict.fromkeys(fk.columns, label))
     for column in info.columns:  # in the table's column order
         label = by_column.get(column.name) or Label(column.name, [column.name])
