@@ -262,16 +262,18 @@ def _enum_labels(
                     seen.setdefault(
                         key, (list(kind.enums), (table.schema, table.name, column.name))
                     )
+    if not seen:
+        return []
+    rows = connection.execute(_ENUM_LABELS).all()
+    default_schema = rows[0][0] if rows else None
+    in_database = {(schema, name): list(labels) for _, schema, name, labels in rows}
     findings = []
-    for (schema, name), (labels, where) in sorted(
-        seen.items(), key=lambda i: (i[0][0] or "", i[0][1])
-    ):
-        rows = connection.execute(_ENUM_LABELS, {"name": name, "schema": schema}).all()
-        in_database = [label for (label,) in rows]
-        if not in_database or in_database == labels:
+    for (schema, name), (labels, where) in sorted(seen.items(), key=lambda i: str(i[0])):
+        actual = in_database.get((schema or default_schema, name))
+        if not actual or actual == labels:
             continue
-        missing = [label for label in labels if label not in in_database]
-        extra = [label for label in in_database if label not in labels]
+        missing = [label for label in labels if label not in actual]
+        extra = [label for label in actual if label not in labels]
         parts = [
             f"{', '.join(missing)} missing" if missing else "",
             f"{', '.join(extra)} not in the models" if extra else "",
@@ -282,7 +284,7 @@ def _enum_labels(
             Finding(
                 code=ENUM_LABELS_DIFFER.code,
                 severity=ENUM_LABELS_DIFFER.severity,
-                message=f"{subject} has labels {in_database} in the database but {labels} in "
+                message=f"{subject} has labels {actual} in the database but {labels} in "
                 f"the models ({detail})",
                 location=places.of(where),
                 hint=ENUM_LABELS_DIFFER.fix,
@@ -293,11 +295,12 @@ def _enum_labels(
     return findings
 
 
+# Every enum's labels in order; each row also says which schema an unqualified name means.
 _ENUM_LABELS = text(
-    "SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
-    "JOIN pg_namespace n ON n.oid = t.typnamespace "
-    "WHERE t.typname = :name AND n.nspname = COALESCE(:schema, current_schema()) "
-    "ORDER BY e.enumsortorder"
+    "SELECT current_schema(), n.nspname, t.typname,"
+    " ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid"
+    " ORDER BY e.enumsortorder)"
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e'"
 )
 
 
