@@ -12,6 +12,7 @@ from pathlib import Path
 
 from migcheck.cli import main
 from migcheck.diff import DiffOptions
+from migcheck.diff.workflow import Against
 from migcheck.project import load_project
 from migcheck.repair.revision import DEFAULT_MESSAGE, Repair, repair
 from migcheck.replay.runner import ReplayOptions
@@ -76,14 +77,14 @@ def write_reference(path: Path, sql: str) -> Path:
 
 def repair_project(server, root: Path, reference: Path, rev_id: str = "r9", **kw) -> Repair:
     """`migcheck repair` as a library call on the session server."""
+    against = Against(
+        str(reference), SnapshotOptions(natural_keys=kw.pop("natural_keys", {})), DiffOptions()
+    )
     return repair(
         load_project(root),
         server,
-        str(reference),
         ReplayOptions(),
-        SnapshotOptions(natural_keys=kw.pop("natural_keys", {})),
-        DiffOptions(),
-        None,
+        against,
         kw.pop("message", DEFAULT_MESSAGE),
         rev_id,
         kw.pop("dry_run", False),

@@ -23,7 +23,7 @@ from migcheck.cli.common import (
 )
 from migcheck.config import Settings
 from migcheck.diff import COLUMN_ORDER_MODES, Difference, DiffOptions, render_text, to_finding
-from migcheck.diff.workflow import diff_with_reference
+from migcheck.diff.workflow import Against, diff_with_reference
 from migcheck.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from migcheck.model import RevisionResult, Severity
 from migcheck.reference import is_url
@@ -45,33 +45,15 @@ def register(subparsers: Any) -> None:
 
 
 def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
-    """--reference, --data and what counts as a difference (diff, repair)."""
-    add_reference_argument(parser)
-    add_data_argument(parser)
-    add_comparison_arguments(parser)
-
-
-def add_reference_argument(parser: argparse.ArgumentParser) -> None:
+    """--reference, --data and what counts as a difference (diff, repair; read by
+    `against`)."""
     parser.add_argument(
         "--reference",
         "-r",
         help="plain SQL dump, pg_dump archive, or postgresql:// URL "
         "(default: [tool.migcheck.reference] path)",
     )
-
-
-def reference_source(args: argparse.Namespace, settings: Settings) -> str:
-    """--reference, else [tool.migcheck.reference] path; one of them is needed."""
-    source = args.reference or configured_path(settings)
-    if not source:
-        raise InputError(
-            "no reference: pass --reference FILE|URL or set [tool.migcheck.reference] path"
-        )
-    return source
-
-
-def add_comparison_arguments(parser: argparse.ArgumentParser) -> None:
-    """What counts as a difference (read by `comparison_options`)."""
+    add_data_argument(parser)
     group = parser.add_argument_group("what to compare")
     group.add_argument(
         "--ignore",
@@ -149,10 +131,19 @@ def failure_summary(revision: RevisionResult) -> str:
     return failure.summary if failure else "see the replay"
 
 
-def comparison_options(
-    args: argparse.Namespace, settings: Settings
-) -> tuple[SnapshotOptions, DiffOptions]:
-    """What to read and what to report, from flags and [tool.migcheck.reference]."""
+def against(args: argparse.Namespace, settings: Settings) -> Against:
+    """The reference, what to read and what to report, from flags and
+    [tool.migcheck.reference]."""
+    source = args.reference or configured_path(settings)
+    if not source:
+        raise InputError(
+            "no reference: pass --reference FILE|URL or set [tool.migcheck.reference] path"
+        )
+    snapshot_options, diff_options = _options(args, settings)
+    return Against(source, snapshot_options, diff_options, data_tables(args, settings))
+
+
+def _options(args: argparse.Namespace, settings: Settings) -> tuple[SnapshotOptions, DiffOptions]:
     snapshot_options = SnapshotOptions(
         exclude_tables=_string_list(settings, "exclude_tables") or ["alembic_version"],
         owners=_flag(args.owners, settings, "owners"),
@@ -169,20 +160,13 @@ def comparison_options(
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    source = reference_source(args, settings)
-    snapshot_options, diff_options = comparison_options(args, settings)
+    comparison = against(args, settings)
     project = load(args, settings)
     with open_server(args, settings) as server:
         result = new_result("diff", project, server)
         with timed(result):
             outcome = diff_with_reference(
-                project,
-                server,
-                source,
-                replay_options(args, settings),
-                snapshot_options,
-                diff_options,
-                data_tables(args, settings),
+                project, server, replay_options(args, settings), comparison
             )
     paths = {r.revision: r.path for r in outcome.revisions}
     result.revisions = outcome.revisions

@@ -25,13 +25,7 @@ from migcheck.cli.common import (
     replay_options,
     settings_for,
 )
-from migcheck.cli.diff import (
-    add_reference_arguments,
-    comparison_options,
-    data_tables,
-    failure_summary,
-    reference_source,
-)
+from migcheck.cli.diff import add_reference_arguments, against, failure_summary
 from migcheck.diff import render_text
 from migcheck.errors import EXIT_FINDINGS, EXIT_OK
 from migcheck.repair.downgrades import repair_downgrades
@@ -64,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.downgrades:
         return _run_downgrades(args)
     settings = settings_for(args)
-    source = reference_source(args, settings)
-    snapshot_options, diff_options = comparison_options(args, settings)
+    comparison = against(args, settings)
     message = check_message(args.message)
     project = load(args, settings)
     config = project.files.relative(project.files.config_file)
@@ -73,11 +66,8 @@ def run(args: argparse.Namespace) -> int:
         outcome = repair(
             project,
             server,
-            source,
             replay_options(args, settings),
-            snapshot_options,
-            diff_options,
-            data_tables(args, settings),
+            comparison,
             message,
             args.rev_id,
             args.dry_run,

@@ -88,27 +88,36 @@ class Comparison:
 
     reference: Reference
     reference_snapshot: Snapshot
-    database: str  # the replayed database
+    connection: psycopg.Connection  # to the replayed database (autocommit)
     actual: Snapshot
     revisions: list[RevisionResult]
     options: SnapshotOptions  # as both sides were read (natural keys resolved)
     differences: list[Difference]
 
 
+@dataclass
+class Against:
+    """What a replay is compared with, and how: the reference (dump or URL), what is read
+    from both sides, what counts as a difference, and the tables whose rows count (None:
+    every table holding rows)."""
+
+    source: str
+    snapshot_options: SnapshotOptions
+    diff_options: DiffOptions
+    tables: list[str] | None = None
+
+
 @contextmanager
 def compared(
-    project: Project,
-    server: Server,
-    source: str,
-    replay_options: ReplayOptions,
-    snapshot_options: SnapshotOptions,
-    diff_options: DiffOptions,
-    tables: list[str] | None = None,
+    project: Project, server: Server, replay_options: ReplayOptions, against: Against
 ) -> Iterator[Comparison]:
-    """Load `source`, replay the history, and compare (no blame); both databases are dropped
-    when the block ends."""
-    with open_reference(source, server) as ref:
-        options = dataclasses.replace(snapshot_options, reference_tables=tables or ALL_TABLES)
+    """Load the reference, replay the history, and compare (no blame); both databases are
+    dropped when the block ends."""
+    tables = against.tables
+    with open_reference(against.source, server) as ref:
+        options = dataclasses.replace(
+            against.snapshot_options, reference_tables=tables or ALL_TABLES
+        )
         reference = None
         if ref.is_copy:
             reference = take_snapshot(PsycopgRunner(ref.connection), options)
@@ -126,25 +135,15 @@ def compared(
                     else dataclasses.replace(options, reference_tables=sorted(actual.data))
                 )
                 reference = take_snapshot(PsycopgRunner(ref.connection), live)
-            differences = diff_snapshots(reference, actual, diff_options)
-            yield Comparison(
-                ref, reference, done.database, actual, done.revisions, options, differences
-            )
+            differences = diff_snapshots(reference, actual, against.diff_options)
+            yield Comparison(ref, reference, conn, actual, done.revisions, options, differences)
 
 
 def diff_with_reference(
-    project: Project,
-    server: Server,
-    source: str,
-    replay_options: ReplayOptions,
-    snapshot_options: SnapshotOptions,
-    diff_options: DiffOptions,
-    tables: list[str] | None = None,
+    project: Project, server: Server, replay_options: ReplayOptions, against: Against
 ) -> ReferenceDiff:
-    """Load `source`, replay the history, and return every difference, blamed."""
-    with compared(
-        project, server, source, replay_options, snapshot_options, diff_options, tables
-    ) as found:
+    """Load the reference, replay the history, and return every difference, blamed."""
+    with compared(project, server, replay_options, against) as found:
         reference, actual, options = found.reference_snapshot, found.actual, found.options
         differences, revisions, label = found.differences, found.revisions, found.reference.source
     started = time.perf_counter()

@@ -11,10 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
-from migcheck.diff import Difference, DiffOptions
-from migcheck.diff.workflow import Comparison, compared
+from migcheck.diff import Difference
+from migcheck.diff.workflow import Against, Comparison, compared
 from migcheck.errors import InputError
 from migcheck.model import RevisionResult, Status
 from migcheck.project import Project
@@ -26,22 +24,20 @@ from migcheck.repair.rows import plan_rows
 from migcheck.repair.side import Side
 from migcheck.replay.runner import ReplayOptions
 from migcheck.server.base import Server
-from migcheck.snapshot import SnapshotOptions
 
 DEFAULT_MESSAGE = "repair: bring a fresh database to the reference"
 
 
 @contextmanager
-def sides(comparison: Comparison, server: Server) -> Iterator[tuple[Side, Side]]:
+def sides(comparison: Comparison) -> Iterator[tuple[Side, Side]]:
     """The reference and the replay, readable while the comparison's databases exist."""
-    with psycopg.connect(server.conninfo(comparison.database), autocommit=True) as connection:
-        reference = Side(comparison.reference.connection, comparison.reference_snapshot)
-        actual = Side(connection, comparison.actual)
-        try:
-            yield reference, actual
-        finally:
-            reference.close()
-            actual.close()
+    reference = Side(comparison.reference.connection, comparison.reference_snapshot)
+    actual = Side(comparison.connection, comparison.actual)
+    try:
+        yield reference, actual
+    finally:
+        reference.close()
+        actual.close()
 
 
 def make_plan(differences: list[Difference], reference: Side, actual: Side) -> Plan:
@@ -68,24 +64,19 @@ class Repair:
 def repair(
     project: Project,
     server: Server,
-    source: str,
     replay_options: ReplayOptions,
-    snapshot_options: SnapshotOptions,
-    diff_options: DiffOptions,
-    tables: list[str] | None,
+    against: Against,
     message: str,
     rev_id: str | None,
     dry_run: bool,
 ) -> Repair:
-    with compared(
-        project, server, source, replay_options, snapshot_options, diff_options, tables
-    ) as found:
+    with compared(project, server, replay_options, against) as found:
         outcome = Repair(found.reference.source, found.differences, Plan())
         failed = [r for r in found.revisions if r.status is Status.FAILED]
         if failed:
             outcome.failed = failed
             return outcome
-        with sides(found, server) as (reference, actual):
+        with sides(found) as (reference, actual):
             outcome.plan = make_plan(found.differences, reference, actual)
         snapshot, options = found.reference_snapshot, found.options
     if not outcome.plan.steps or outcome.plan.unsupported:
@@ -105,7 +96,7 @@ def repair(
         outcome.revision = script.revision
         outcome.text = Path(script.path).read_text(encoding="utf-8")
         outcome.proof = proving.prove(
-            staged, server, replay_options, snapshot, options, diff_options
+            staged, server, replay_options, snapshot, options, against.diff_options
         )
         if outcome.proof.ok and not dry_run:
             outcome.path = proving.move_in(script, proving.destination(project, heads))
