@@ -13,7 +13,7 @@ from __future__ import annotations
 import configparser
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +207,9 @@ class Project:
     # bootstrapped starting point, and are not replayed.
     stamped: tuple[str, ...] | None = None
     url_env: list[str] = field(default_factory=list)  # set to a placeholder while loading
+    _covered: tuple[tuple[str, ...], ScriptDirectory, frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def loading(self) -> AbstractContextManager[None]:
         """What loading revision files again needs: the import path, and the URL variables
@@ -222,26 +225,41 @@ class Project:
         return [s for s in walked if s.revision not in covered] if covered else walked
 
     def covered(self) -> frozenset[str]:
-        """The stamped revisions and their ancestors (down revisions and depends_on)."""
+        """The stamped revisions and their ancestors (worked out once per stamp and
+        ScriptDirectory: replays ask for every revision)."""
+        if not self.stamped:
+            return frozenset()
+        cached = self._covered
+        if cached is None or cached[0] != self.stamped or cached[1] is not self.script:
+            cached = (self.stamped, self.script, frozenset(self.ancestry(self.stamped)))
+            self._covered = cached
+        return cached[2]
+
+    def parents(self, script: Script) -> set[str]:
+        """The revisions `script` builds on: down revisions and depends_on (resolved)."""
         from alembic.util import to_tuple
 
-        found: set[str] = set()
-        pending = list(self.stamped or ())
-        revision_map = self.script.revision_map
+        parents = set(to_tuple(script.down_revision) or ())
+        for dependency in to_tuple(script.dependencies) or ():
+            resolved = self.script.revision_map.get_revision(dependency)
+            if resolved is not None:
+                parents.add(resolved.revision)
+        return parents
+
+    def ancestry(self, revisions: Iterable[str]) -> dict[str, Script]:
+        """`revisions` and every revision they build on, transitively."""
+        found: dict[str, Script] = {}
+        pending = list(revisions)
         while pending:
             name = pending.pop()
             if name in found:
                 continue
-            found.add(name)
-            script = revision_map.get_revision(name)
+            script = self.script.revision_map.get_revision(name)
             if script is None:
                 continue
-            pending.extend(to_tuple(script.down_revision) or ())
-            for dependency in to_tuple(script.dependencies) or ():
-                resolved = revision_map.get_revision(dependency)
-                if resolved is not None:
-                    pending.append(resolved.revision)
-        return frozenset(found)
+            found[name] = script
+            pending.extend(self.parents(script))
+        return found
 
     def revision_path(self, revision: Script) -> str:
         return self.files.relative(revision.path)

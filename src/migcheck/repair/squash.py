@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 from alembic.script import Script
-from alembic.util import to_tuple
 
 from migcheck.diff import Difference, DiffOptions, diff_snapshots
 from migcheck.errors import InputError
@@ -50,25 +49,6 @@ class Squash:
         return not self.failed and not self.differences and not self.plan.unsupported
 
 
-def ancestors(project: Project, target: Script) -> dict[str, Script]:
-    """REV and every revision it needs (down revisions and depends_on)."""
-    found: dict[str, Script] = {}
-    pending = [target]
-    while pending:
-        script = pending.pop()
-        if script.revision in found:
-            continue
-        found[script.revision] = script
-        for parent in (
-            *(to_tuple(script.down_revision) or ()),
-            *(to_tuple(script.dependencies) or ()),
-        ):
-            resolved = project.script.get_revision(parent) if parent else None
-            if resolved is not None:
-                pending.append(resolved)
-    return found
-
-
 def _target(project: Project, rev: str) -> Script:
     try:
         target = project.script.get_revision(rev)
@@ -84,8 +64,9 @@ def _check_outside(project: Project, replaced: dict[str, Script], target: Script
     for script in project.script.walk_revisions("base", "heads"):
         if script.revision in replaced:
             continue
-        parents = {*(to_tuple(script.down_revision) or ()), *(to_tuple(script.dependencies) or ())}
-        inside = sorted(p for p in parents if p in replaced and p != target.revision)
+        inside = sorted(
+            p for p in project.parents(script) if p in replaced and p != target.revision
+        )
         if inside:
             raise InputError(
                 f"{project.files.relative(script.path)}: revision {script.revision} builds on "
@@ -103,7 +84,7 @@ def squash(
     dry_run: bool,
 ) -> Squash:
     target = _target(project, rev)
-    replaced = ancestors(project, target)
+    replaced = project.ancestry([target.revision])
     _check_outside(project, replaced, target)
     outcome = Squash(target.revision, sorted(replaced))
     others = {s.path: None for s in project.script.walk_revisions() if s.revision not in replaced}

@@ -50,12 +50,7 @@ class ReplayOptions:
 def parents_of(project: Project, script: Script) -> set[str]:
     """Revisions that must be applied before `script`: down revisions and depends_on (those
     a bootstrap stamps are in the database from the start, so they are left out)."""
-    parents = set(to_tuple(script.down_revision) or ())
-    for dep in to_tuple(script.dependencies) or ():
-        resolved = project.script.revision_map.get_revision(dep)
-        if resolved is not None:
-            parents.add(resolved.revision)
-    return parents - project.covered() if project.stamped else parents
+    return project.parents(script) - project.covered()
 
 
 def describe_revisions(project: Project) -> list[RevisionResult]:
