@@ -534,3 +534,30 @@ def identity_sequence(side: Side, sequence: DbObject) -> bool:
     owned_by = sequence.attrs.get("owned_by")
     column = side.snapshot.get("column", owned_by) if owned_by else None
     return column is not None and column.attrs.get("identity") is not None
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+_COMMENT_KEYWORDS = {
+    "materialized view": "MATERIALIZED VIEW",
+    "composite type": "TYPE",
+    "range type": "TYPE",
+    "enum": "TYPE",
+}
+
+
+def comment(side: Side, obj: DbObject) -> Statement:
+    """COMMENT ON the object, as `obj` has it (NULL: none)."""
+    text = obj.attrs.get("comment")
+    value = literal(text) if text is not None else "NULL"
+    keyword = _COMMENT_KEYWORDS.get(obj.kind, obj.kind.upper())
+    if obj.kind in ("trigger", "constraint", "policy"):
+        target = f"{side.quote(_own_name(obj))} ON {side.quote(_table_of(obj))}"
+    elif obj.kind == "column":
+        table, column = obj.name.rsplit(".", 1)
+        target = f"{side.quote(table)}.{side.quote(column)}"
+    elif obj.kind in ("function", "procedure", "aggregate"):
+        target = _signature(side, obj)
+    else:
+        target = side.quote(obj.name)
+    return Sql(f"COMMENT ON {keyword} {target} IS {value}")

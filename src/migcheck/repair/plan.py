@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from migcheck.diff import CHANGED, EXTRA, MISSING, Difference
 from migcheck.model import Severity
 from migcheck.repair import objects as o
-from migcheck.repair.pysource import Comment, Sql, Statement
+from migcheck.repair.pysource import Comment, Statement
 from migcheck.repair.side import Side
 from migcheck.snapshot import DbObject
 
@@ -234,12 +234,12 @@ def _change(d: Difference, reference: Side, actual: Side, render: o.Renderer) ->
     phase = _KINDS[d.object_kind][2]
     kind = d.object_kind
     if attributes == {"comment"}:
-        return Step(title, phase, [_comment(reference, wanted)], [_comment(actual, current)])
+        return Step(title, phase, [o.comment(reference, wanted)], [o.comment(actual, current)])
     if kind == "table" and attributes <= {"row_security", "comment"}:
         up = o.row_security(reference, wanted, current.attrs.get("row_security", "disabled"))
         down = o.row_security(actual, current, wanted.attrs.get("row_security", "disabled"))
         if "comment" in attributes:
-            up, down = [*up, _comment(reference, wanted)], [*down, _comment(actual, current)]
+            up, down = [*up, o.comment(reference, wanted)], [*down, o.comment(actual, current)]
         return Step(title, phase, up, down)
     if kind == "column":
         up = o.alter_column(reference, actual, wanted, attributes, render)
@@ -264,30 +264,3 @@ def _change(d: Difference, reference: Side, actual: Side, render: o.Renderer) ->
     else:
         raise o.Unsupported(f"{kind} {d.name}: {', '.join(sorted(attributes))} differ")
     return Step(title, phase, up, down)
-
-
-_COMMENT_KEYWORDS = {
-    "materialized view": "MATERIALIZED VIEW",
-    "composite type": "TYPE",
-    "range type": "TYPE",
-    "enum": "TYPE",
-}
-
-
-def _comment(side: Side, obj: DbObject) -> Statement:
-    text = obj.attrs.get("comment")
-    value = o.literal(text) if text is not None else "NULL"
-    keyword = _COMMENT_KEYWORDS.get(obj.kind, obj.kind.upper())
-    if obj.kind in ("trigger", "constraint", "policy"):
-        assert obj.parent is not None
-        own = obj.name[len(obj.parent[1]) + 1 :]
-        target = f"{side.quote(own)} ON {side.quote(obj.parent[1])}"
-    elif obj.kind == "column":
-        table, column = obj.name.rsplit(".", 1)
-        target = f"{side.quote(table)}.{side.quote(column)}"
-    elif obj.kind in ("function", "procedure", "aggregate"):
-        name, _, arguments = obj.name.partition("(")
-        target = f"{side.quote(name)}({arguments}"
-    else:
-        target = side.quote(obj.name)
-    return Sql(f"COMMENT ON {keyword} {target} IS {value}")
