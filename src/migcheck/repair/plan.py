@@ -180,7 +180,7 @@ def object_steps(d: Difference, reference: Side, actual: Side, render: o.Rendere
         phase = _FOREIGN_KEYS
     made, unmade = create(side, obj, render), drop(side, obj, render)
     extra: list[Step] = []
-    if obj.kind == "sequence" and not _owner_exists(obj, reference, actual):
+    if obj.kind == "sequence" and not _owner_exists(obj, actual):
         made = made[:1]  # OWNED BY once the column exists (a later step)
         extra.append(Step(f"sequence {obj.name}: owned by its column", _OWNERSHIP, [], []))
         extra[-1].upgrade = o.create_sequence(side, obj)[1:]
@@ -211,7 +211,7 @@ def _hanging(table: DbObject, side: Side, kind: str, render: o.Renderer) -> list
     return steps
 
 
-def _owner_exists(sequence: DbObject, reference: Side, actual: Side) -> bool:
+def _owner_exists(sequence: DbObject, actual: Side) -> bool:
     owned_by = sequence.attrs.get("owned_by")
     return not owned_by or actual.snapshot.get("column", owned_by) is not None
 

@@ -143,7 +143,7 @@ def bootstrapped_template(
     key = (str(project.files.config_file), options.bootstrap, tuple(options.x_args))
     templates = _TEMPLATES.setdefault(server, {})
     template = templates.get(key)
-    if template is not None and template in server._created:
+    if template is not None and server.created(template):
         return template
     template = fresh(f"bootstrap_{len(templates) + 1}")
     try:

@@ -170,6 +170,10 @@ class Server(ABC):
                 _copy_settings(conn, template, database)
         return database
 
+    def created(self, database: str) -> bool:
+        """Whether this run created `database` and has not dropped it yet."""
+        return database in self._created
+
     def drop_database(self, database: str) -> None:
         if database not in self._created:
             raise RuntimeError(f"refusing to drop {database}: this run did not create it")
