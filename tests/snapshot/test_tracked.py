@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from migcheck.diff.compare import diff_snapshots
-from migcheck.snapshot import ALL_TABLES, PsycopgRunner, SnapshotOptions, take_snapshot
+from migcheck.snapshot import (
+    ALL_TABLES,
+    PsycopgRunner,
+    SnapshotOptions,
+    as_runner,
+    take_snapshot,
+)
 from migcheck.snapshot.changes import written_tables
 from migcheck.snapshot.tracked import advance, track
 
@@ -57,6 +65,15 @@ STEPS = [
     "ALTER TABLE app.child DROP COLUMN n",
     "CREATE DOMAIN app.pos AS int CONSTRAINT pos_check CHECK (VALUE > 0)",
     "ALTER DOMAIN app.pos DROP CONSTRAINT pos_check",
+    "CREATE TABLE app.solo (id int CONSTRAINT solo_pk PRIMARY KEY, n int CHECK (n > 0))",
+    "ALTER TABLE app.solo RENAME TO alone",  # its constraints' names change; nothing else
+    "COMMENT ON COLUMN app.alone.n IS 'n'",
+    "CREATE TYPE app.pair AS (a int, b text)",
+    "ALTER TYPE app.pair ADD ATTRIBUTE c int",
+    "ALTER TYPE app.pair RENAME TO couple",
+    "CREATE TYPE app.span AS RANGE (subtype = int4); COMMENT ON TYPE app.span IS 's'",
+    "CREATE MATERIALIZED VIEW app.mv AS SELECT id FROM app.alone",
+    "DROP MATERIALIZED VIEW app.mv; DROP TABLE app.alone",
     """CREATE TABLE app.colors (id serial PRIMARY KEY, name text UNIQUE,
                                 parent_id int REFERENCES app.colors (id));
        INSERT INTO app.colors (name) VALUES ('White');
@@ -86,6 +103,34 @@ def test_advance_equals_a_full_read_after_every_step(server, database, committed
             differences = [d.describe() for d in diff_snapshots(full, state.snapshot)]
             assert differences == [], f"step {number}: {step}"
             assert state.snapshot.to_dict() == full.to_dict(), f"step {number}: {step}"
+
+
+def test_env_py_connection_reads_through_prepared_statements(server, database):
+    """Through env.py's kind of connection (SQLAlchemy on psycopg, one transaction) the
+    catalog queries are our own prepared statements; they are noticed gone and prepared
+    again after a DEALLOCATE ALL, and the reads stay equal to full ones."""
+    engine = create_engine(server.url(database, "psycopg"), poolclass=NullPool)
+    try:
+        with engine.connect() as connection, connection.begin():
+            query = as_runner(connection)
+            state = track(query, OPTIONS)
+            for number, step in enumerate(STEPS):
+                _raw(connection).execute(step)  # several statements: no parameters
+                if number == 6:
+                    connection.exec_driver_sql("DEALLOCATE ALL")
+                state = advance(query, state, OPTIONS)
+                full = take_snapshot(PsycopgRunner(_raw(connection)), OPTIONS)
+                assert state.snapshot.to_dict() == full.to_dict(), f"step {number}: {step}"
+            prepared = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'migcheck%%'"
+            ).scalar()
+            assert prepared and prepared > 5
+    finally:
+        engine.dispose()
+
+
+def _raw(connection):
+    return connection.connection.dbapi_connection
 
 
 def test_advance_reads_only_what_changed(server, database):

@@ -88,8 +88,8 @@ _STEPS_FOR: dict[str, tuple[str, ...]] = {
     "schema": ("schemas",),
     "extension": ("extensions",),
     "table": ("relations", "columns"),
-    "view": ("relations",),
-    "materialized view": ("relations",),
+    "view": ("relations", "columns"),  # reading relations fills in the tables' column order
+    "materialized view": ("relations", "columns"),
     "column": ("relations", "columns"),
     "constraint": ("relations", "columns", "constraints"),
     "index": ("relations", "columns", "indexes"),
@@ -105,6 +105,26 @@ _STEPS_FOR: dict[str, tuple[str, ...]] = {
     "policy": ("policies",),
     "row": _TABLE_FACTS,
 }
+# The object kinds each step reads: a read of some kinds returns every object of these.
+_PRODUCES: dict[str, tuple[str, ...]] = {
+    "schemas": ("schema",),
+    "extensions": ("extension",),
+    "relations": ("table", "view", "materialized view"),
+    "columns": ("column",),
+    "constraints": ("constraint",),
+    "indexes": ("index",),
+    "sequences": ("sequence",),
+    "types": ("enum", "domain", "composite type", "range type"),
+    "functions": ("function", "procedure", "aggregate"),
+    "triggers": ("trigger",),
+    "policies": ("policy",),
+}
+
+
+def kinds_read(kinds: Iterable[str]) -> set[str]:
+    """Every object kind a read of `kinds` returns in full (more than asked for: a step
+    reads all of its kinds, and the steps it depends on)."""
+    return {kind for k in kinds for step in _STEPS_FOR[k] for kind in _PRODUCES[step]}
 
 
 class _Reader:

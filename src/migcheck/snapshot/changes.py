@@ -31,7 +31,8 @@ from migcheck.snapshot.runner import QueryRunner
 class Owner(NamedTuple):
     """What a catalog row belongs to: a scope `name`, or a relation `rel` / type `typ` OID,
     or any object as (`cls` catalog, `obj` OID); `label` is the row's own name where a
-    rename of it matters (a column's)."""
+    rename of it matters (a column's); `kind`, what sort of relation or type the row is
+    (which object kinds a change to it can alter)."""
 
     name: str | None
     rel: int | None
@@ -39,11 +40,12 @@ class Owner(NamedTuple):
     cls: str | None
     obj: int | None
     label: str | None
+    kind: str | None
 
 
 @dataclass(frozen=True)
 class _Tracked:
-    """A catalog and how its rows' owners read (SQL for the six Owner fields, NULL where
+    """A catalog and how its rows' owners read (SQL for the Owner fields, NULL where
     unused). Keyed catalogs are indexed by key, so rows that vanish are found too; the
     others' rows vanish only along with a keyed row's object."""
 
@@ -66,8 +68,12 @@ def _fields(
     cls: str = "NULL",
     obj: str = "NULL",
     label: str = "NULL",
+    kind: str = "NULL",
 ) -> str:
-    return f"{name}::text, {rel}::oid, {typ}::oid, {cls}::regclass::text, {obj}::oid, {label}::text"
+    return (
+        f"{name}::text, {rel}::oid, {typ}::oid, {cls}::regclass::text, {obj}::oid, "
+        f"{label}::text, {kind}::text"
+    )
 
 
 def _qualified(schema_oid: str, name: str) -> str:
@@ -85,6 +91,7 @@ _CATALOGS = (
             + _qualified("x.relnamespace", "x.relname")
             + " END",
             rel="(SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = x.oid)",
+            kind="x.relkind",
         ),
     ),
     _Tracked(
@@ -95,6 +102,9 @@ _CATALOGS = (
             + _qualified("x.typnamespace", "x.typname")
             + " END",
             rel="NULLIF(x.typrelid, 0)",
+            # a table's row type changes only along with the table's own pg_class row
+            kind="CASE WHEN x.typrelid = 0 THEN x.typtype::text WHEN (SELECT c.relkind "
+            "FROM pg_class c WHERE c.oid = x.typrelid) = 'c' THEN 'c' ELSE 'row type' END",
         ),
     ),
     _Tracked(
@@ -107,7 +117,8 @@ _CATALOGS = (
         "x.oid::text",
         _fields(rel="NULLIF(x.conrelid, 0)", typ="NULLIF(x.contypid, 0)"),
     ),
-    _Tracked("pg_trigger", "x.oid::text", _fields(rel="x.tgrelid")),
+    # internal triggers (a foreign key's) come and go with their constraint
+    _Tracked("pg_trigger", "x.oid::text", _fields(rel="x.tgrelid"), extra="NOT x.tgisinternal"),
     _Tracked("pg_policy", "x.oid::text", _fields(rel="x.polrelid")),
     _Tracked(
         "pg_attribute",
@@ -142,6 +153,50 @@ _CATALOGS = (
     ),
 )
 _BY_NAME = {t.catalog: t for t in _CATALOGS}
+# The object kinds (snapshot/catalog.py) a changed row may alter: by the row's kind where
+# the catalog holds several, else by catalog. Rows of pg_description and pg_depend, and the
+# dependents of a renamed object, alter what the object they hang off is: any kind of its
+# catalog (`cls`). A renamed object alters every kind in its scope (names include it).
+_BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
+    "pg_class": {
+        "r": ("table", "column"),
+        "p": ("table", "column"),
+        "f": ("table", "column"),
+        "v": ("view",),
+        "m": ("materialized view",),
+        "S": ("sequence",),
+        "i": ("index",),
+        "I": ("index",),
+        "c": ("composite type",),
+    },
+    "pg_type": {
+        "e": ("enum",),
+        "d": ("domain",),
+        "r": ("range type",),
+        "m": ("range type",),
+        "c": ("composite type",),
+    },
+}
+_ALTERS: dict[str, tuple[str, ...]] = {
+    **{catalog: tuple({k for ks in by.values() for k in ks}) for catalog, by in _BY_KIND.items()},
+    "pg_namespace": ("schema",),
+    "pg_extension": ("extension",),
+    "pg_proc": ("function", "procedure", "aggregate"),
+    "pg_constraint": ("constraint", "index"),
+    "pg_trigger": ("trigger",),
+    "pg_policy": ("policy",),
+    "pg_attribute": ("column", "composite type"),
+    "pg_inherits": ("table",),
+    "pg_attrdef": ("column",),
+    "pg_index": ("index", "constraint"),
+    "pg_rewrite": ("view", "materialized view"),
+    "pg_enum": ("enum",),
+    "pg_sequence": ("sequence",),
+}
+# A relation's attributes are a table's columns or a composite type's attributes (an index's
+# or a sequence's are part of the index or sequence, whose own rows say so).
+_ATTRIBUTES_OF = {"r": ("column",), "p": ("column",), "f": ("column",), "c": ("composite type",)}
+_BY_OWNER = {"pg_description", "pg_depend", "dependents"}  # "dependents": see DEPENDENTS
 # Changes to these cannot be followed object by object: a full read instead.
 _READ_ALL_ON_CHANGE = {"pg_namespace", "pg_extension"}
 # Renaming one of these rewrites the text of the objects depending on it.
@@ -213,6 +268,7 @@ class Changes:
 
     scopes: set[str] | None
     index: CatalogIndex
+    kinds: set[str] | None = None  # the object kinds that may differ in them; None: any
 
 
 def scope_of(owner: Owner, keys: Rows, depth: int = 0) -> str | None:
@@ -253,7 +309,7 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
     marker = None
     old = index.keys
     keys = {catalog: dict(known) for catalog, known in old.items()}
-    owners: list[Owner] = []
+    owners: list[tuple[str, Owner]] = []  # (catalog of the changed row, what owns it)
     renamed: set[int] = set()  # OIDs whose name changed (a column's: its table's OID)
     read_all = False
     counts: dict[str, int] = {}
@@ -265,7 +321,7 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
             marker = _marker(fields[0])
             continue
         owner = Owner(*fields)
-        owners.append(owner)
+        owners.append((catalog, owner))
         if not _BY_NAME[catalog].keyed:
             continue
         known = keys.setdefault(catalog, {})
@@ -273,7 +329,7 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
         if before is None:
             read_all = read_all or catalog == "pg_extension"
         elif (before.name, before.label) != (owner.name, owner.label):
-            owners.append(before)
+            owners.append(("renamed", before))
             read_all = read_all or catalog in _READ_ALL_ON_CHANGE
             if catalog in _NAMED_BY_DEPENDENTS:  # the key starts with the (table's) OID
                 renamed.add(int(key.split("/", 1)[0]))
@@ -283,16 +339,51 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
         if count < len(known):
             vanished = _vanished_sql(_BY_NAME[catalog])
             for (key,) in query.fetchall(vanished, {"keys": list(known)}):
-                owners.append(known.pop(key))
+                owners.append((catalog, known.pop(key)))
                 read_all = read_all or catalog in _READ_ALL_ON_CHANGE
     if renamed:
         rows = query.fetchall(DEPENDENTS, {"oids": sorted(renamed)})
-        owners += [Owner(*row) for row in rows]
+        owners += [("dependents", Owner(*row)) for row in rows]
     if read_all:
         return Changes(None, CatalogIndex(keys, marker))
     # An owner that vanished resolves through the old index; one renamed, through both.
-    scopes = {scope_of(o, keys) for o in owners} | {scope_of(o, old) for o in owners}
-    return Changes({s for s in scopes if s is not None}, CatalogIndex(keys, marker))
+    scopes: set[str] = set()
+    kinds: set[str] | None = set()
+    for catalog, owner in owners:
+        found = {scope_of(owner, keys), scope_of(owner, old)} - {None}
+        if not found:
+            continue  # nothing a snapshot holds (a toast table, a system object)
+        scopes.update(s for s in found if s is not None)
+        altered = _altered(catalog, owner, _described(catalog, owner, keys, old))
+        kinds = None if kinds is None or altered is None else kinds | set(altered)
+    return Changes(scopes, CatalogIndex(keys, marker), kinds)
+
+
+def _described(catalog: str, owner: Owner, keys: Rows, old: Rows) -> Owner | None:
+    """The index entry of what a row of pg_description or pg_depend is about, or of the
+    relation a pg_attribute row is a column of (now, or before it vanished)."""
+    if catalog in _BY_OWNER:
+        where, oid = owner.cls or "", owner.obj
+    elif catalog == "pg_attribute":
+        where, oid = "pg_class", owner.rel
+    else:
+        return None
+    return keys.get(where, {}).get(str(oid)) or old.get(where, {}).get(str(oid))
+
+
+def _altered(catalog: str, owner: Owner, described: Owner | None) -> tuple[str, ...] | None:
+    """The object kinds a changed row may alter (None: any); `described`: see _described."""
+    if catalog == "renamed":
+        return None
+    if catalog in _BY_OWNER:
+        if described is not None:
+            return _altered(owner.cls or "", described, None)
+        return _ALTERS.get(owner.cls or "")
+    if catalog == "pg_attribute" and described is not None:
+        return _ATTRIBUTES_OF.get(described.kind or "", ())
+    if catalog in _BY_KIND:
+        return _BY_KIND[catalog].get(owner.kind or "", ())
+    return _ALTERS.get(catalog)
 
 
 def related_tables(query: QueryRunner, scopes: set[str]) -> tuple[set[str], set[str]]:

@@ -8,10 +8,14 @@ SQL contains no other `%`, so the SQLAlchemy adapter can translate them to `:nam
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 import psycopg
+from psycopg import sql as pgsql
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -43,7 +47,15 @@ class SqlAlchemyRunner:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
+    @functools.cached_property
+    def server_statements(self) -> ServerStatements | None:
+        return ServerStatements.of(self.connection)
+
     def fetchall(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        if self.server_statements is not None and params is not None:
+            rows = self.server_statements.fetchall(sql, params)
+            if rows is not None:
+                return rows
         if params is None:
             result = self.connection.exec_driver_sql(sql)
         else:
@@ -57,6 +69,65 @@ class SqlAlchemyRunner:
 
 
 _CHAR_OID = 18  # pg_catalog."char"
+_CAST_PLACEHOLDER = re.compile(r"CAST\(%\((\w+)\)s AS ([\w\[\]]+)\)")
+
+
+class ServerStatements:
+    """Our catalog queries as named server-side prepared statements on env.py's psycopg
+    connection.
+
+    The stairway reads the catalog after every step, on the connection that just ran DDL.
+    psycopg forgets every statement it prepared (DEALLOCATE ALL) each time it sees an ALTER,
+    DROP or ROLLBACK go by, so its automatic preparing never survives a step, and planning
+    the catalog queries anew costs more than running them. PostgreSQL itself keeps a
+    prepared generic plan valid across DDL, so we PREPARE and EXECUTE ours by name, past
+    psycopg's cache. Which of ours exist is asked at the start of every read (`reading`: a
+    DISCARD ALL or DEALLOCATE ALL in between is noticed); until `sync` is called, or for a
+    query whose placeholders are not all `CAST(%(name)s AS type)`, the plain path is used.
+    """
+
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self.connection = connection
+        self.existing: set[str] | None = None  # None: not known, do not use
+
+    @classmethod
+    def of(cls, connection: Connection) -> ServerStatements | None:
+        """For env.py's connection when its driver is psycopg 3 (sync); None otherwise."""
+        dbapi = connection.connection.dbapi_connection
+        return cls(dbapi) if isinstance(dbapi, psycopg.Connection) else None
+
+    def sync(self, existing: Iterable[str] | None) -> None:
+        """Our statement names that exist on the server now (None: stop using them)."""
+        self.existing = None if existing is None else set(existing)
+
+    def fetchall(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]] | None:
+        """The rows, or None when this query cannot go this way."""
+        casts = list(dict.fromkeys(_CAST_PLACEHOLDER.findall(sql)))  # (name, type) pairs
+        if self.existing is None or len(_PLACEHOLDER.findall(sql)) != len(
+            _CAST_PLACEHOLDER.findall(sql)
+        ):
+            return None
+        name = PREPARED_PREFIX + hashlib.sha1(sql.encode()).hexdigest()[:20]
+        with self.connection.cursor() as cursor:
+            if name not in self.existing:
+                numbered = _CAST_PLACEHOLDER.sub(
+                    lambda m: f"CAST(${casts.index((m[1], m[2])) + 1} AS {m[2]})", sql
+                )
+                cursor.execute(f"PREPARE {name} AS {numbered}", prepare=False)
+                self.existing.add(name)
+            # EXECUTE's arguments cannot be bound parameters: literals, quoted by psycopg
+            arguments = pgsql.SQL(", ").join(
+                pgsql.SQL("CAST({} AS {})").format(pgsql.Literal(params[p]), pgsql.SQL(t))
+                for p, t in casts
+            )
+            execute = pgsql.SQL("EXECUTE {}({})" if casts else "EXECUTE {}").format(
+                pgsql.Identifier(name), arguments
+            )
+            cursor.execute(execute, prepare=False)
+            return list(cursor.fetchall()) if cursor.description else []
+
+
+PREPARED_PREFIX = "migcheck_"
 
 
 def _decoded(row: tuple[Any, ...], columns: list[int]) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from migcheck.snapshot.catalog import Catalog, TableInfo, read_catalog
 from migcheck.snapshot.data import natural_key, read_rows
 from migcheck.snapshot.model import DbObject, Snapshot, TableRows
-from migcheck.snapshot.runner import QueryRunner
+from migcheck.snapshot.runner import PREPARED_PREFIX, QueryRunner, ServerStatements
 
 ALL_TABLES = ("*",)
 
@@ -129,17 +129,26 @@ def reading(query: QueryRunner) -> Iterator[ServerInfo]:
     run after every step of a stairway with other parameters, and planning them each time
     would cost more than running them (PostgreSQL 12 and later).
     """
-    version_num, version, path, plans = query.fetchall(_READING)[0][:4]
+    version_num, version, path, plans, prepared = query.fetchall(_READING)[0][:5]
+    statements: ServerStatements | None = getattr(query, "server_statements", None)
+    if statements is not None:
+        statements.sync(prepared)
     try:
         yield ServerInfo(int(version_num), str(version))
     finally:
         query.fetchall(_RESTORE, {"path": path, "plans": plans})
+        if statements is not None:
+            statements.sync(None)  # steps run next: what exists is asked again
 
 
-# One round trip: the current settings (read first: OFFSET 0 keeps the subquery apart), then
-# ours. plan_cache_mode is NULL before PostgreSQL 12 and left alone there.
-_READING = """
-SELECT num, version, path, plans, set_config('search_path', '', false),
+# One round trip: the current settings (read first: OFFSET 0 keeps the subquery apart), our
+# prepared statements (runner.ServerStatements), then our settings. plan_cache_mode is NULL
+# before PostgreSQL 12 and left alone there.
+_READING = f"""
+SELECT num, version, path, plans,
+       ARRAY(SELECT name FROM pg_prepared_statements
+             WHERE left(name, {len(PREPARED_PREFIX)}) = '{PREPARED_PREFIX}'),
+       set_config('search_path', '', false),
        CASE WHEN plans IS NOT NULL
             THEN set_config('plan_cache_mode', 'force_generic_plan', false) END
 FROM (SELECT current_setting('server_version_num')::int AS num,
