@@ -116,3 +116,32 @@ def test_irreversible_downgrades_are_reported_once_at_info(history, server) -> N
     ]
     assert "data is gone" in result.findings[0].message
     assert result.revision("c3").downgrade is None  # listed: not run at all
+
+
+def test_round_trips_and_reruns_leave_sequences_where_a_fresh_database_has_them(
+    history, server
+) -> None:
+    """Rolled-back round trips and re-runs call nextval (ON CONFLICT DO NOTHING too), which
+    no rollback undoes: unless the sequences are put back, the next revision sees a sequence
+    position no fresh database has (here it fails when it does)."""
+    colors = (
+        'op.execute("CREATE TABLE IF NOT EXISTS colors (id serial PRIMARY KEY, name text UNIQUE)")'
+        "\nop.execute(\"INSERT INTO colors (name) VALUES ('White') ON CONFLICT DO NOTHING\")"
+    )
+    expect_two = (
+        'op.execute("DO $$ BEGIN IF (SELECT last_value FROM colors_id_seq) <> 2 THEN '
+        "RAISE EXCEPTION 'sequence at %', (SELECT last_value FROM colors_id_seq); "
+        'END IF; END $$")'
+    )
+    root = history(
+        a1=(None, colors, 'op.execute("DROP TABLE colors")'),
+        b2=(
+            "a1",
+            "op.execute(\"INSERT INTO colors (name) VALUES ('Black') ON CONFLICT DO NOTHING\")",
+            "op.execute(\"DELETE FROM colors WHERE name = 'Black'\")",
+        ),
+        c3=("b2", expect_two, "pass"),
+    )
+    result = run(server, root, "roundtrip", "data")
+    assert found(result.findings) == []
+    assert all(r.status is Status.OK for r in result.revisions)

@@ -293,23 +293,24 @@ def _source(script: Script) -> str:
 
 
 def sequence_positions(conn: Connection) -> dict[str, tuple[int, bool]]:
-    """Every sequence's (last_value, is_called): what a rolled-back transaction cannot undo."""
-    names = [
-        row[0]
-        for row in conn.execute(
-            text(
-                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
-                "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-            )
-        )
-    ]
-    if not names:
-        return {}
-    union = " UNION ALL ".join(
-        f"SELECT {i}, last_value, is_called FROM {name}" for i, name in enumerate(names)
-    )
-    return {names[i]: (value, called) for i, value, called in conn.exec_driver_sql(union)}
+    """Every sequence's (last_value, is_called): what a rolled-back transaction cannot undo.
+
+    One catalog query whatever the number of sequences, since it runs around every round
+    trip (reading each sequence relation would make a history's cost grow with its square).
+    A sequence never called is taken to be at its start: exact unless setval(..., false)
+    moved it and nothing called it since.
+    """
+    rows = conn.execute(text(_POSITIONS))
+    return {name: (start if last is None else last, last is not None) for name, last, start in rows}
+
+
+_POSITIONS = """
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       pg_sequence_last_value(c.oid), s.seqstart
+FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
 
 
 def restore_sequences(conn: Connection, saved: dict[str, tuple[int, bool]]) -> None:
