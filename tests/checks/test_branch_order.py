@@ -1,4 +1,4 @@
-"""Branch order (MC4xx): a merge's branches replayed in both orders from a forked branch point."""
+"""Branch order (MC4xx): a merge's branches tried in both orders from their branch point."""
 
 from __future__ import annotations
 
@@ -150,9 +150,10 @@ def test_linear_history_creates_no_database(server, history, monkeypatch):
     assert check(server, root) == []
 
 
-def test_each_merge_is_checked_from_a_fork_not_from_base(server, history, monkeypatch):
+def test_revisions_before_a_branch_point_run_once_on_one_database(server, history, monkeypatch):
     """Two merges (the second of three branches, two of them coupled): revisions before a
-    branch point run once for the whole check, whatever the number of merges and pairs."""
+    branch point run once for the whole check, whatever the number of merges and pairs, on
+    one database that no other is copied from."""
     steps: Counter[str] = Counter()
     original = Director.step
 
@@ -161,6 +162,7 @@ def test_each_merge_is_checked_from_a_fork_not_from_base(server, history, monkey
         return original(self, script, direction)
 
     monkeypatch.setattr(Director, "step", counting)
+    created = count_databases(server, monkeypatch)
     root = history(
         a0=(None, COLORS + ITEMS),
         b1=("a0", 'op.add_column("items", sa.Column("note", sa.Text()))'),
@@ -174,9 +176,141 @@ def test_each_merge_is_checked_from_a_fork_not_from_base(server, history, monkey
     assert found(check(server, root)) == [("MC401", "f3", "table public.colors", "e3")]
     assert steps["a0"] == 1
     assert steps["m2"] == 1
+    assert created == [None]  # one database, no CREATE DATABASE ... TEMPLATE
     with server.admin() as conn:
         left = conn.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s",
             (server.database_name("order") + "%",),
         ).fetchall()
-    assert left == []  # every branch point and fork is dropped
+    assert left == []  # dropped
+
+
+def count_databases(server, monkeypatch):
+    """The template of every database created from now on (None: a fresh one)."""
+    created = []
+    original = server.create_database
+
+    def counting(name, template=None):
+        created.append(template)
+        return original(name, template=template)
+
+    monkeypatch.setattr(server, "create_database", counting)
+    return created
+
+
+def concurrently(index, table, column):
+    return f"""
+with op.get_context().autocommit_block():
+    op.execute("CREATE INDEX CONCURRENTLY {index} ON {table} ({column})")
+"""
+
+
+def test_branches_leaving_the_transaction_are_replayed_on_databases_of_their_own(server, history):
+    """autocommit_block commits what a trial would roll back: each order of such a pair runs
+    for real. Disjoint concurrent indexes are clean; one on the other branch's table is not."""
+    root = history(
+        a0=(None, COLORS + ITEMS),
+        b1=("a0", concurrently("ix_items_price", "items", "price")),
+        c1=("a0", concurrently("ix_colors_name", "colors", "name")),
+        m2=(MERGE, ""),
+        d3=("m2", concurrently("ix_sizes_code", "sizes", "code")),
+        e3=("m2", 'op.execute("CREATE TABLE sizes (code text PRIMARY KEY)")'),
+        m4=(("d3", "e3"), ""),
+    )
+    assert found(check(server, root)) == [("MC401", "d3", "table sizes", "e3")]
+
+
+SERIALS = """
+op.execute("CREATE TABLE colors (id serial PRIMARY KEY, name text NOT NULL UNIQUE)")
+op.execute(
+    "CREATE TABLE shades (id serial PRIMARY KEY,"
+    " color_id int NOT NULL REFERENCES colors (id), name text NOT NULL)"
+)
+"""
+SNOW = (
+    "op.execute(\"INSERT INTO shades (color_id, name) SELECT id, 'Snow' FROM colors"
+    " WHERE name = 'White'\")"
+)
+
+
+def test_rows_looked_up_by_natural_key_across_branches_are_clean(server, history):
+    root = history(
+        a0=(None, SERIALS),
+        b1=("a0", "op.execute(\"INSERT INTO colors (name) VALUES ('White'), ('Black')\")"),
+        c1=("a0", SNOW),
+        m2=(MERGE, ""),
+    )
+    assert check(server, root) == []
+
+
+def test_trials_do_not_move_sequences_for_later_merges(server, history):
+    """e4 hard-codes Red's id as a fresh database gives it (3, after White and Black). Had the
+    trials of m2 (inserting White and Black) left the sequence moved on, Red would have
+    another id at m5's branch point, e4 would fail in both orders: neither finding (each
+    needs e4 to apply in one order) would be there."""
+    root = history(
+        a0=(None, SERIALS),
+        b1=("a0", "op.execute(\"INSERT INTO colors (name) VALUES ('White'), ('Black')\")"),
+        c1=("a0", SNOW),
+        m2=(MERGE, ""),
+        d3=("m2", "op.execute(\"INSERT INTO colors (name) VALUES ('Red')\")"),
+        e4=("d3", "op.execute(\"INSERT INTO shades (color_id, name) VALUES (3, 'Crimson')\")"),
+        f4=("d3", "op.execute(\"DELETE FROM colors WHERE name = 'Red'\")"),
+        m5=(("e4", "f4"), ""),
+    )
+    findings = check(server, root)
+    assert found(findings) == [
+        ("MC401", "f4", "table public.shades", "e4"),
+        ("MC401", "e4", "table colors", "f4"),
+    ]
+    assert findings[0].message.startswith("f4 fails when it runs after e4")
+
+
+def price_default(value):
+    return f'op.execute("ALTER TABLE items ALTER COLUMN price SET DEFAULT {value}")'
+
+
+def test_a_branch_merged_twice_is_checked_on_a_second_database(server, history, monkeypatch):
+    """s1 branches off a0 and is merged at m4 and again (s2) at m6. Once m3's branch point
+    (a0, b1) is in the database, m4's (a0) and m6's (a0, s1) are behind it: they are tried
+    on a second database; m8's is ahead, and stays on the first. Findings keep merge order."""
+    created = count_databases(server, monkeypatch)
+    root = history(
+        a0=(None, COLORS + ITEMS),
+        b1=("a0", WHITE),
+        c2=("b1", price_default(1)),
+        d2=("b1", price_default(2)),
+        m3=(("c2", "d2"), ""),
+        s1=("a0", 'op.execute("CREATE TABLE sizes (code text PRIMARY KEY)")'),
+        m4=(("m3", "s1"), ""),
+        e5=("m4", 'op.add_column("items", sa.Column("note", sa.Text()))'),
+        s2=("s1", OFF_WHITE),
+        m6=(("e5", "s2"), ""),
+        f7=("m6", price_default(7)),
+        g7=("m6", price_default(8)),
+        m8=(("f7", "g7"), ""),
+    )
+    assert found(check(server, root)) == [
+        ("MC402", "c2", "column public.items.price default", ["c2", "d2"]),
+        ("MC401", "s2", "table public.colors", "b1"),
+        ("MC402", "f7", "column public.items.price default", ["f7", "g7"]),
+    ]
+    assert created == [None, None]
+
+
+def test_a_new_enum_value_is_used_after_a_commit_as_in_a_deploy(server, history):
+    """PostgreSQL lets a new enum value be used only once committed, which a rolled-back
+    trial never is: such a pair is replayed for real. b2 (after b1 in its branch) is fine;
+    c1, in the other branch, needs b1."""
+    root = history(
+        a0=(
+            None,
+            "op.execute(\"CREATE TYPE mood AS ENUM ('happy')\")\n"
+            'op.execute("CREATE TABLE people (name text, mood mood)")',
+        ),
+        b1=("a0", "op.execute(\"ALTER TYPE mood ADD VALUE 'sad'\")"),
+        b2=("b1", "op.execute(\"INSERT INTO people VALUES ('Bob', 'sad')\")"),
+        c1=("a0", "op.execute(\"INSERT INTO people VALUES ('Ann', 'sad')\")"),
+        m3=(("b2", "c1"), ""),
+    )
+    assert found(check(server, root)) == [("MC401", "c1", "revision b1", "b1")]

@@ -100,7 +100,7 @@ def test_callable_bootstrap_runs_once_per_run_and_is_forked(history, server) -> 
     )
     code, result = migcheck(server, "run", root, "--ignore", "MC801")
     assert (code, codes(result.findings)) == (0, [])
-    # the stairway's database and the branch-order forks are copies of one bootstrap
+    # the stairway's database and branch order's are copies of one bootstrap
     assert (root / "calls.log").read_text() == "call\n"
 
 

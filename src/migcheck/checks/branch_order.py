@@ -2,15 +2,22 @@
 
 Alembic applies the branches of a merge in an order of its choosing, and databases that
 received the branches at different times (one developer's first, the other's later) saw
-another order. For each pair of branches a merge joins, the revisions both need are replayed
-once (the branch point), that database is forked twice with CREATE DATABASE ... TEMPLATE, and
-each fork applies one branch entirely before the other. A revision that fails in one order
-only, or two orders that end in different schemas, means the branches are coupled through an
-object without saying so (depends_on would fix the order): the finding names both revisions
-and that object. A revision failing in both orders fails on its own; the replay reports it.
+another order. For each pair of branches a merge joins, the database is brought to the
+revisions both need (the branch point) and each branch is applied entirely before the other,
+in both orders. A revision that fails in one order only, or two orders that end in different
+schemas, means the branches are coupled through an object without saying so (depends_on
+would fix the order): the finding names both revisions and that object. A revision failing
+in both orders fails on its own; the replay reports it.
 
-Databases at a set of applied revisions are kept and forked again, so a later merge starts
-from the nearest earlier state instead of replaying from base; a linear history costs nothing.
+Copying a database (CREATE DATABASE ... TEMPLATE) per branch point and order cost more than
+everything else here, so one database and one run of env.py serve the pairs, walked in merge
+order: the database only moves forward (each branch point is upgraded and committed), and each
+order runs as a trial inside a transaction of ours that is rolled back afterwards (sequences
+are put back by hand, as in the round trip), its schema read from the branch point's tracked
+snapshot. A pair whose branch point lacks a revision the database already holds (a long-lived
+branch merged again) is walked on a fresh database. Branches that leave the transaction
+(`autocommit_block`), or whose revisions need the one before committed (a new enum value
+used), cannot be tried that way: each of their orders is replayed on a database of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -26,21 +34,23 @@ from alembic.runtime.migration import MigrationStep
 from alembic.script import Script
 from alembic.util import to_tuple
 
+from migcheck.checks.roundtrip import _begin, restore_sequences, sequence_positions
 from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
 from migcheck.model import Failure, Finding, Location, Severity, Status, StepResult
 from migcheck.project import Project
-from migcheck.replay.runner import (
-    ReplayOptions,
-    connection_plan,
-    fork_database,
-    parents_of,
-    prepare_database,
-)
-from migcheck.replay.session import Director, run_program
+from migcheck.replay.runner import ReplayOptions, connection_plan, parents_of, prepare_database
+from migcheck.replay.session import Director, run_program, uses_autocommit
 from migcheck.rules import Rule, register
 from migcheck.server.base import Server
-from migcheck.snapshot import PsycopgRunner, Snapshot, SnapshotOptions, take_snapshot
+from migcheck.snapshot import (
+    PsycopgRunner,
+    Snapshot,
+    SnapshotOptions,
+    as_runner,
+    take_snapshot,
+)
+from migcheck.snapshot.tracked import TrackedSnapshot, advance, track
 
 CHECK = "branch-order"
 
@@ -95,31 +105,36 @@ def check_branch_order(
     Rows and column order are not compared: two branches inserting into one table, or adding
     columns to it, legitimately differ there by order.
     """
-    merges = [s for s in project.ordered_revisions() if s.is_merge_point]
-    if not merges:
+    graph = _Graph(project)
+    pairs = [
+        pair
+        for merge in project.ordered_revisions()
+        if merge.is_merge_point
+        for left, right in itertools.combinations(to_tuple(merge.down_revision), 2)
+        if (pair := graph.pair(merge, left, right)) is not None
+    ]
+    if not pairs:
         return []
     snapshots = dataclasses.replace(snapshot_options or SnapshotOptions(), reference_tables=None)
     differences = dataclasses.replace(diff_options or DiffOptions(), column_order="ignore")
-    graph = _Graph(project)
-    findings: list[Finding] = []
-    with _States(project, server, options, graph) as states:
-        for merge in merges:
-            for left, right in itertools.combinations(to_tuple(merge.down_revision), 2):
-                pair = graph.pair(merge, left, right)
-                if pair is not None:
-                    findings.extend(_check_pair(project, pair, states, snapshots, differences))
-            states.prune()
-    return findings
+    _Orders(project, server, options, graph, snapshots).run(pairs)
+    return [finding for pair in pairs for finding in _check_pair(project, pair, differences)]
 
 
 @dataclass
 class _Pair:
-    """Two branches of a merge: what both need (the branch point) and what each adds."""
+    """Two branches of a merge: what both need (the branch point), what each adds, and how
+    each order went (None: a revision of the branch point fails on its own)."""
 
     merge: Script
     common: frozenset[str]
     left: list[Script]
     right: list[Script]
+    outcomes: tuple[_Outcome, _Outcome] | None = None  # left first, right first
+
+    @property
+    def leaves_transaction(self) -> bool:
+        return any(uses_autocommit(script) for script in self.left + self.right)
 
 
 class _Graph:
@@ -170,19 +185,169 @@ class _Outcome:
         return step is not None and step.status is Status.OK
 
 
-def _check_pair(
-    project: Project,
-    pair: _Pair,
-    states: _States,
-    snapshots: SnapshotOptions,
-    differences: DiffOptions,
-) -> list[Finding]:
-    start = states.at(pair.common)
-    if start is None:
+# PostgreSQL refusing, inside one transaction, what a commit after each revision would allow:
+# a new enum value used (55P04), a table altered with deferred checks pending (55006).
+_NEEDS_COMMIT = frozenset({"55P04", "55006"})
+
+
+class _Orders:
+    """Runs both orders of each pair and records them in `pair.outcomes` (module docstring)."""
+
+    def __init__(
+        self,
+        project: Project,
+        server: Server,
+        options: ReplayOptions,
+        graph: _Graph,
+        snapshots: SnapshotOptions,
+    ) -> None:
+        self.project = project
+        self.server = server
+        self.options = options
+        self.graph = graph
+        self.snapshots = snapshots
+        self.apart: list[_Pair] = []  # pairs whose orders need databases of their own
+
+    def run(self, pairs: list[_Pair]) -> None:
+        self.apart = [pair for pair in pairs if pair.leaves_transaction]
+        pending = [pair for pair in pairs if not pair.leaves_transaction]
+        while pending:  # each walk tries at least its first pair
+            pending = self._walk(pending)
+        for pair in self.apart:
+            pair.outcomes = self._replay_apart(pair)
+
+    def _walk(self, pairs: list[_Pair]) -> list[_Pair]:
+        """Try the pairs on one fresh database; return those whose branch point lacks a
+        revision the database holds by then (they need another walk)."""
+        deferred: list[_Pair] = []
+
+        def program(director: Director) -> Iterator[MigrationStep]:
+            applied: set[str] = set()
+            failed: set[str] = set()
+            point: TrackedSnapshot | None = None
+            for pair in pairs:
+                if not applied <= pair.common:
+                    deferred.append(pair)
+                    continue
+                retrack = False
+                for script in self.graph.in_order(pair.common - applied - failed):
+                    if parents_of(self.project, script) & failed:
+                        failed.add(script.revision)
+                        continue
+                    yield director.step(script, "upgrade")
+                    assert director.last is not None
+                    if director.last.status is Status.OK:
+                        applied.add(script.revision)
+                        # as the stairway does: a step that committed on its own is read anew
+                        retrack = retrack or uses_autocommit(script)
+                    else:
+                        failed.add(script.revision)
+                if pair.common & failed:
+                    continue
+                with director.paused():
+                    runner = as_runner(director.connection)
+                    if point is None or retrack:
+                        point = track(runner, self.snapshots)
+                    else:
+                        point = advance(runner, point, self.snapshots)
+                outcomes = (
+                    self._trial(director, pair.left + pair.right, point),
+                    self._trial(director, pair.right + pair.left, point),
+                )
+                if any(_needs_commit(outcome) for outcome in outcomes):
+                    self.apart.append(pair)
+                else:
+                    pair.outcomes = outcomes
+
+        with self._database() as database:
+            plan = connection_plan(self.project, self.server, database, self.options)
+            run_program(self.project, plan, program)
+        return deferred
+
+    def _trial(self, director: Director, order: list[Script], point: TrackedSnapshot) -> _Outcome:
+        """Upgrade `order` on the branch point inside a transaction of ours, read the schema
+        it gives, and roll everything back (sequences too)."""
+        conn = director.connection
+        transaction = _begin(conn)
+        positions = sequence_positions(conn)
+        try:
+            steps: dict[str, StepResult] = {}
+            failed: set[str] = set()
+            with director.separate_invocation():  # as a deploy running this order would
+                for script in order:
+                    if parents_of(self.project, script) & failed:
+                        failed.add(script.revision)
+                        continue
+                    step = StepResult(direction="upgrade", status=Status.OK)
+                    steps[script.revision] = director.call(
+                        script, "upgrade", script.module.upgrade, step
+                    )
+                    if step.status is Status.FAILED:
+                        failed.add(script.revision)
+            if failed:
+                return _Outcome(steps, None)
+            with director.paused():
+                return _Outcome(steps, advance(as_runner(conn), point, self.snapshots).snapshot)
+        finally:
+            transaction.rollback()
+            restore_sequences(conn, positions)
+
+    def _replay_apart(self, pair: _Pair) -> tuple[_Outcome, _Outcome] | None:
+        """Each order replayed from base on a database of its own, committed revision by
+        revision; None when the branch point fails."""
+        common = self.graph.in_order(pair.common)
+        outcomes = []
+        for order in (pair.left + pair.right, pair.right + pair.left):
+            with self._database() as database:
+                steps = self._upgrade(database, common + order)
+                before = [steps.pop(script.revision, None) for script in common]
+                if not all(step is not None and step.status is Status.OK for step in before):
+                    return None
+                snapshot = None
+                if len(steps) == len(order) and all(s.status is Status.OK for s in steps.values()):
+                    with psycopg.connect(self.server.conninfo(database)) as connection:
+                        snapshot = take_snapshot(PsycopgRunner(connection), self.snapshots)
+                outcomes.append(_Outcome(steps, snapshot))
+        return outcomes[0], outcomes[1]
+
+    def _upgrade(self, database: str, order: list[Script]) -> dict[str, StepResult]:
+        """Upgrade `order` in exactly that order, skipping revisions whose parent failed."""
+        steps: dict[str, StepResult] = {}
+
+        def program(director: Director) -> Iterator[MigrationStep]:
+            failed: set[str] = set()
+            for script in order:
+                if parents_of(self.project, script) & failed:
+                    failed.add(script.revision)
+                    continue
+                yield director.step(script, "upgrade")
+                assert director.last is not None
+                steps[script.revision] = director.last
+                if director.last.status is Status.FAILED:
+                    failed.add(script.revision)
+
+        plan = connection_plan(self.project, self.server, database, self.options)
+        run_program(self.project, plan, program)
+        return steps
+
+    @contextmanager
+    def _database(self) -> Iterator[str]:
+        """A fresh database, dropped however the block ends."""
+        database = prepare_database(self.server, "order", self.options, self.project)
+        try:
+            yield database
+        finally:
+            self.server.drop_database(database)
+
+
+def _needs_commit(outcome: _Outcome) -> bool:
+    return any(failure.sqlstate in _NEEDS_COMMIT for _, failure in outcome.failures())
+
+
+def _check_pair(project: Project, pair: _Pair, differences: DiffOptions) -> list[Finding]:
+    if pair.outcomes is None:
         return []  # a revision before the branch point fails on its own
-    everything = pair.common | {s.revision for s in pair.left + pair.right}
-    left_first = states.run(start, pair.left + pair.right, snapshots, keep=everything)
-    right_first = states.run(start, pair.right + pair.left, snapshots, keep=None)
+    left_first, right_first = pair.outcomes
     findings = [
         _order_failure(project, pair, revision, failure, first, outcome)
         for first, outcome, other in (
@@ -330,104 +495,3 @@ def _naming(
             if hits:
                 return script, hits[-1 if last else 0].line, subject
     return None, None, objects[0][0] if objects else ""
-
-
-class _States:
-    """Databases holding known sets of applied revisions; each new one forks the nearest.
-
-    Between merges, a state that another contains is dropped: later merges fork the newest,
-    and the run holds a few databases, not two per merge.
-    """
-
-    def __init__(
-        self, project: Project, server: Server, options: ReplayOptions, graph: _Graph
-    ) -> None:
-        self.project = project
-        self.server = server
-        self.options = options
-        self.graph = graph
-        self.saved: list[tuple[frozenset[str], str]] = []
-        self.count = 0
-
-    def __enter__(self) -> _States:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for _, database in self.saved:
-            self.server.drop_database(database)
-        self.saved.clear()
-
-    def at(self, applied: frozenset[str]) -> str | None:
-        """A database with exactly `applied` upgraded (None if one of them fails)."""
-        known = [state for state in self.saved if state[0] <= applied]
-        base, template = max(known, key=lambda state: len(state[0]), default=(frozenset(), None))
-        if template is not None and base == applied:
-            return template
-        database = self._fork(template)
-        steps = self._apply(database, self.graph.in_order(applied - base))
-        if not all(step.status is Status.OK for step in steps.values()):
-            self.server.drop_database(database)
-            return None
-        self.saved.append((applied, database))
-        return database
-
-    def run(
-        self,
-        start: str,
-        order: list[Script],
-        snapshots: SnapshotOptions,
-        keep: frozenset[str] | None,
-    ) -> _Outcome:
-        """Fork `start` and apply `order`; snapshot and keep (as `keep`) the fork if it is clean.
-
-        keep=None: drop it (the other order already gives that state).
-        """
-        database = self._fork(start)
-        steps = self._apply(database, order)
-        clean = len(steps) == len(order) and all(s.status is Status.OK for s in steps.values())
-        snapshot = None
-        if clean:
-            with psycopg.connect(self.server.conninfo(database)) as connection:
-                snapshot = take_snapshot(PsycopgRunner(connection), snapshots)
-        if clean and keep is not None:
-            self.saved.append((keep, database))
-        else:
-            self.server.drop_database(database)
-        return _Outcome(steps, snapshot)
-
-    def _apply(self, database: str, order: list[Script]) -> dict[str, StepResult]:
-        """Upgrade `order` in exactly that order, skipping revisions whose parent failed."""
-        steps: dict[str, StepResult] = {}
-        if not order:
-            return steps
-
-        def program(director: Director) -> Iterator[MigrationStep]:
-            failed: set[str] = set()
-            for script in order:
-                if parents_of(self.project, script) & failed:
-                    failed.add(script.revision)
-                    continue
-                yield director.step(script, "upgrade")
-                assert director.last is not None
-                steps[script.revision] = director.last
-                if director.last.status is Status.FAILED:
-                    failed.add(script.revision)
-
-        plan = connection_plan(self.project, self.server, database, self.options)
-        run_program(self.project, plan, program)
-        return steps
-
-    def prune(self) -> None:
-        """Drop states that a kept state contains (called between merges: the pairs of one
-        merge share their branch point)."""
-        for state in list(self.saved):
-            if any(state[0] < other[0] for other in self.saved):
-                self.server.drop_database(state[1])
-                self.saved.remove(state)
-
-    def _fork(self, template: str | None) -> str:
-        self.count += 1
-        name = f"order_{self.count}"
-        if template is None:
-            return prepare_database(self.server, name, self.options, self.project)
-        return fork_database(self.server, name, template)
