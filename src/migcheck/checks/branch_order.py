@@ -34,7 +34,7 @@ from alembic.runtime.migration import MigrationStep
 from alembic.script import Script
 from alembic.util import to_tuple
 
-from migcheck.checks.roundtrip import _begin, restore_sequences, sequence_positions
+from migcheck.checks.roundtrip import rolled_back
 from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
 from migcheck.model import Failure, Finding, Location, Severity, Status, StepResult
@@ -268,9 +268,7 @@ class _Orders:
         """Upgrade `order` on the branch point inside a transaction of ours, read the schema
         it gives, and roll everything back (sequences too)."""
         conn = director.connection
-        transaction = _begin(conn)
-        positions = sequence_positions(conn)
-        try:
+        with rolled_back(conn):
             steps: dict[str, StepResult] = {}
             failed: set[str] = set()
             with director.separate_invocation():  # as a deploy running this order would
@@ -288,9 +286,6 @@ class _Orders:
                 return _Outcome(steps, None)
             with director.paused():
                 return _Outcome(steps, advance(as_runner(conn), point, self.snapshots).snapshot)
-        finally:
-            transaction.rollback()
-            restore_sequences(conn, positions)
 
     def _replay_apart(self, pair: _Pair) -> tuple[_Outcome, _Outcome] | None:
         """Each order replayed from base on a database of its own, committed revision by

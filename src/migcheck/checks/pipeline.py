@@ -13,8 +13,8 @@ changed since the one before (snapshot/tracked.py), and nothing is ever replayed
 twice. A failed upgrade is rolled back by the engine and its descendants are
 skipped; a failed downgrade is a finding and the stairway goes on. At the head, the models
 are compared with the database. The per-revision snapshots double as the history that blames
-reference differences, and the checks that need databases of their own (branch order)
-fork them from templates rather than replaying.
+reference differences. Branch order needs a database of its own: it walks it forward once,
+trying each merge's orders in rolled-back transactions (branch_order.py).
 
 Tenants (`[tool.migcheck] tenants`, see tenants.py): the stairway runs once per tenant, one
 tenant after the other in ONE database, as production migrates them; each run passes the

@@ -17,13 +17,14 @@ tables, so the findings name each object a downgrade leaves behind or removes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic.script import Script
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Transaction
+from sqlalchemy.engine import Connection
 
 from migcheck.checks.failures import step_failure
 from migcheck.diff.compare import DiffOptions, diff_snapshots
@@ -162,17 +163,10 @@ def round_trip(
     snap: Snap,
 ) -> RoundTrip:
     """Downgrade and upgrade `script` again (DB at its first upgrade), comparing each stage."""
-    conn = director.connection
     contained = not uses_autocommit(script)
-    outer = _begin(conn) if contained else None
-    saved = sequence_positions(conn) if contained else {}
-    try:
-        with director.separate_invocation():
-            return _run(director, script, revision, before, after, snap, contained)
-    finally:
-        if outer is not None:
-            outer.rollback()
-            restore_sequences(conn, saved)
+    outer = rolled_back(director.connection) if contained else nullcontext()
+    with outer, director.separate_invocation():
+        return _run(director, script, revision, before, after, snap, contained)
 
 
 def irreversible_by_config(revision: RevisionResult) -> Finding:
@@ -277,9 +271,17 @@ def _finding(
     )
 
 
-def _begin(conn: Connection) -> Transaction:
-    """Our own transaction; a savepoint when a read of ours already began one."""
-    return conn.begin_nested() if conn.in_transaction() else conn.begin()
+@contextmanager
+def rolled_back(conn: Connection) -> Iterator[None]:
+    """A transaction of ours (a savepoint when a read of ours already began one), rolled
+    back at the end, sequences included: what runs inside leaves nothing behind."""
+    transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
+    positions = sequence_positions(conn)
+    try:
+        yield
+    finally:
+        transaction.rollback()
+        restore_sequences(conn, positions)
 
 
 def _def_line(script: Script, function: str) -> int | None:
