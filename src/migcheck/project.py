@@ -328,10 +328,16 @@ def load_project(
     files that import the application may need them set at import time already; they get a
     placeholder URL while the revisions load (no connection is made then).
     """
+    return load_files(locate_project(path), x_args, url_env)
+
+
+def load_files(
+    files: ProjectFiles, x_args: list[str] | None = None, url_env: list[str] | None = None
+) -> Project:
+    """load_project for a project already located (a worker process loads it again)."""
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    files = locate_project(path)
     if not files.env_py.is_file():
         raise InputError(f"{files.env_py}: env.py not found; is script_location right?")
     config = make_config(files, x_args)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
-from migcheck.checks.branch_order import check_branch_order
+from runkit import run
+
+from migcheck.checks.branch_order import check_branch_order, in_background
 from migcheck.project import load_project
 from migcheck.replay.runner import ReplayOptions
 from migcheck.replay.session import Director
@@ -314,3 +317,40 @@ def test_a_new_enum_value_is_used_after_a_commit_as_in_a_deploy(server, history)
         m3=(("b2", "c1"), ""),
     )
     assert found(check(server, root)) == [("MC401", "c1", "revision b1", "b1")]
+
+
+def _databases_of(server, run_id):
+    with server.admin() as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+            (f"migcheck_{run_id}",),
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+def test_run_checks_branch_order_in_a_worker_process_beside_the_stairway(server, history):
+    """`migcheck run` checks branch order in a second process (the second core); its
+    findings come back, and the databases it made are gone."""
+    root = history(a0=(None, COLORS), b1=("a0", WHITE), c1=("a0", OFF_WHITE), m2=(MERGE, ""))
+    result = run(server, root, "branch-order")
+    assert [(f.code, f.location.revision) for f in result.findings] == [("MC401", "c1")]
+    assert _databases_of(server, f"{server.run_id}b") == []
+
+
+def test_a_cancelled_worker_drops_its_databases(server, history):
+    slow = 'op.execute("SELECT pg_sleep(30)")'
+    root = history(a0=(None, COLORS), b1=("a0", slow), c1=("a0", WHITE), m2=(MERGE, ""))
+    worker = in_background(load_project(root), server, ReplayOptions())
+    assert worker is not None
+    deadline = time.monotonic() + 20
+    while not _databases_of(server, f"{server.run_id}b") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _databases_of(server, f"{server.run_id}b")  # it is at work
+    worker.cancel()
+    assert _databases_of(server, f"{server.run_id}b") == []
+    assert worker.process.exitcode is not None
+
+
+def test_no_merge_starts_no_worker(server, history):
+    root = history(a0=(None, ITEMS), b1=("a0", WHITE.replace("colors", "items")))
+    assert in_background(load_project(root), server, ReplayOptions()) is None

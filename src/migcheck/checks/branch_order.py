@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from alembic.runtime.migration import MigrationStep
@@ -35,14 +36,17 @@ from alembic.script import Script
 from alembic.util import to_tuple
 
 from migcheck.checks.roundtrip import rolled_back
+from migcheck.checks.worker import Worker
 from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
 from migcheck.model import Failure, Finding, Location, Severity, Status, StepResult
-from migcheck.project import Project
+from migcheck.project import Project, ProjectFiles, load_files
+from migcheck.replay import bootstrap
 from migcheck.replay.runner import ReplayOptions, connection_plan, parents_of, prepare_database
 from migcheck.replay.session import Director, run_program, uses_autocommit
 from migcheck.rules import Rule, register
-from migcheck.server.base import Server
+from migcheck.server.attached import AttachedServer
+from migcheck.server.base import Endpoint, Server
 from migcheck.snapshot import (
     PsycopgRunner,
     Snapshot,
@@ -119,6 +123,39 @@ def check_branch_order(
     differences = dataclasses.replace(diff_options or DiffOptions(), column_order="ignore")
     _Orders(project, server, options, graph, snapshots).run(pairs)
     return [finding for pair in pairs for finding in _check_pair(project, pair, differences)]
+
+
+def in_background(
+    project: Project,
+    server: Server,
+    options: ReplayOptions,
+    snapshot_options: SnapshotOptions | None = None,
+    diff_options: DiffOptions | None = None,
+) -> Worker | None:
+    """check_branch_order in a worker process (checks/worker.py), started now; None when the
+    history has no merge (nothing to check, no process)."""
+    if not any(s.is_merge_point for s in project.ordered_revisions()):
+        return None
+    attach = (server.endpoint, server.describe(), f"{server.run_id}b")
+    templates = bootstrap.made_templates(server)  # bootstrapped once per run, not per process
+    return Worker(
+        _in_worker, project.files, options, attach, templates, snapshot_options, diff_options
+    )
+
+
+def _in_worker(
+    files: ProjectFiles,
+    options: ReplayOptions,
+    attach: tuple[Endpoint, str, str],
+    templates: dict[tuple[Any, ...], str],
+    snapshot_options: SnapshotOptions | None,
+    diff_options: DiffOptions | None,
+) -> list[Finding]:
+    project = load_files(files, options.x_args, options.url_env)
+    bootstrap.covered(project, options.bootstrap)
+    with AttachedServer(*attach) as server:
+        bootstrap.adopt_templates(server, templates)
+        return check_branch_order(project, server, options, snapshot_options, diff_options)
 
 
 @dataclass

@@ -52,6 +52,7 @@ from migcheck.checks.data import (
 )
 from migcheck.checks.roundtrip import irreversible_by_config, round_trip
 from migcheck.checks.tenants import for_tenant, tag, tenant_failures, tenant_variants
+from migcheck.checks.worker import Worker
 from migcheck.config import Settings
 from migcheck.diff.blame import blame
 from migcheck.diff.compare import DiffOptions, diff_snapshots
@@ -207,6 +208,7 @@ def _replayed_checks(
     # One database for every tenant: production migrates them one after the other in one
     # database, and what one tenant's revisions leave behind is the next tenant's start.
     database = prepare_database(server, "run", options.replay, project)
+    branches = _branch_order_in_background(project, server, options, variants[0])
     try:
         for tenant, replay in variants:
             run_as = project if tenant is None else for_tenant(project, replay)
@@ -219,6 +221,11 @@ def _replayed_checks(
             if tenant is not None and len(runs) > 1:
                 first = (str(runs[0].tenant), runs[0].revisions.results)
                 findings += tenant_failures(first, revisions.results, tenant)
+        order_findings = branches.result() if branches is not None else []
+    except BaseException:
+        if branches is not None:
+            branches.cancel()
+        raise
     finally:
         server.drop_database(database)
     first = runs[0]
@@ -227,7 +234,20 @@ def _replayed_checks(
         result.extras["tenants"] = {
             run.tenant: [r.to_dict() for r in run.revisions.results] for run in runs
         }
-    return findings + tag(_first_tenant_checks(first, server, options, result), first.tenant)
+    first_findings = order_findings + _first_tenant_checks(first, options, result)
+    return findings + tag(first_findings, first.tenant)
+
+
+def _branch_order_in_background(
+    project: Project, server: Server, options: RunOptions, first: tuple[str | None, ReplayOptions]
+) -> Worker | None:
+    """Branch order for the first tenant (see the module docstring), started in a worker
+    process so that it runs beside the stairways; None when not selected or no merge."""
+    if "branch-order" not in options.checks:
+        return None
+    tenant, replay = first
+    run_as = project if tenant is None else for_tenant(project, replay)
+    return branch_order.in_background(run_as, server, replay, options.snapshot, options.diff)
 
 
 def _stairway_findings(
@@ -242,11 +262,10 @@ def _stairway_findings(
     return findings
 
 
-def _first_tenant_checks(
-    run: _TenantRun, server: Server, options: RunOptions, result: RunResult
-) -> list[Finding]:
+def _first_tenant_checks(run: _TenantRun, options: RunOptions, result: RunResult) -> list[Finding]:
     """Checks that do not depend on what other tenants left in the database (see the module
-    docstring): the reference, branch order and the lint of the executed SQL."""
+    docstring): the reference and the lint of the executed SQL (branch order: see
+    _branch_order_in_background)."""
     findings: list[Finding] = []
     results = run.revisions.results
     if options.reference is not None:
@@ -254,10 +273,6 @@ def _first_tenant_checks(
             findings += _reference_findings(run.project, options, run.stairway, run.revisions)
         else:  # a partial head differs from any reference everywhere: noise, not findings
             result.extras["reference"] = "not compared: not every revision applied"
-    if "branch-order" in options.checks:
-        findings += branch_order.check_branch_order(
-            run.project, server, run.replay, options.snapshot, options.diff
-        )
     if "lint" in options.checks:
         findings += _lint_replayed(run.project, options, results, run.stairway.types_before)
     return findings

@@ -143,7 +143,7 @@ def bootstrapped_template(
     key = (str(project.files.config_file), options.bootstrap, tuple(options.x_args))
     templates = _TEMPLATES.setdefault(server, {})
     template = templates.get(key)
-    if template is not None and server.created(template):
+    if template is not None and (server.created(template) or template in _adopted(server)):
         return template
     template = fresh(f"bootstrap_{len(templates) + 1}")
     try:
@@ -153,6 +153,25 @@ def bootstrapped_template(
         raise
     templates[key] = template
     return template
+
+
+def made_templates(server: Server) -> dict[tuple[Any, ...], str]:
+    """The bootstrapped templates made on `server` so far (to hand to a worker process)."""
+    return {key: name for key, name in _TEMPLATES.get(server, {}).items() if server.created(name)}
+
+
+def adopt_templates(server: Server, templates: dict[tuple[Any, ...], str]) -> None:
+    """Use templates that another process of the run made (made_templates), instead of
+    bootstrapping again; they stay that process's to drop."""
+    _TEMPLATES.setdefault(server, {}).update(templates)
+    _ADOPTED.setdefault(server, set()).update(templates.values())
+
+
+_ADOPTED: WeakKeyDictionary[Server, set[str]] = WeakKeyDictionary()
+
+
+def _adopted(server: Server) -> set[str]:
+    return _ADOPTED.get(server, set())
 
 
 def run_bootstrap(server: Server, database: str, project: Project, options: ReplayOptions) -> None:
