@@ -334,13 +334,20 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
             if catalog in _NAMED_BY_DEPENDENTS:  # the key starts with the (table's) OID
                 renamed.add(int(key.split("/", 1)[0]))
         known[key] = owner
-    for catalog, count in counts.items():
+    gone_relations: set[str] = set()
+    for catalog in sorted(counts, key=lambda c: c == "pg_attribute"):  # after pg_class
         known = keys.setdefault(catalog, {})
-        if count < len(known):
-            vanished = _vanished_sql(_BY_NAME[catalog])
-            for (key,) in query.fetchall(vanished, {"keys": list(known)}):
-                owners.append((catalog, known.pop(key)))
-                read_all = read_all or catalog in _READ_ALL_ON_CHANGE
+        if counts[catalog] >= len(known):
+            continue
+        gone = _gone_columns(known, gone_relations, counts[catalog]) or [
+            key
+            for (key,) in query.fetchall(_vanished_sql(_BY_NAME[catalog]), {"keys": list(known)})
+        ]
+        for key in gone:
+            owners.append((catalog, known.pop(key)))
+            read_all = read_all or catalog in _READ_ALL_ON_CHANGE
+        if catalog == "pg_class":
+            gone_relations.update(gone)
     if renamed:
         rows = query.fetchall(DEPENDENTS, {"oids": sorted(renamed)})
         owners += [("dependents", Owner(*row)) for row in rows]
@@ -357,6 +364,14 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
         altered = _altered(catalog, owner, _described(catalog, owner, keys, old))
         kinds = None if kinds is None or altered is None else kinds | set(altered)
     return Changes(scopes, CatalogIndex(keys, marker), kinds)
+
+
+def _gone_columns(known: dict[str, Owner], gone_relations: set[str], count: int) -> list[str]:
+    """The pg_attribute keys that vanished, when the relations that vanished explain the count
+    (a column never vanishes alone: DROP COLUMN keeps its row under another name); else []
+    (ask the server). Sending every column's key to the server is what this saves."""
+    gone = [key for key in known if key.split("/", 1)[0] in gone_relations]
+    return gone if gone and len(known) - len(gone) == count else []
 
 
 def _described(catalog: str, owner: Owner, keys: Rows, old: Rows) -> Owner | None:
