@@ -267,10 +267,7 @@ class _Orders:
                     deferred.append(pair)
                     continue
                 retrack = False
-                for script in self.graph.in_order(pair.common - applied - failed):
-                    if parents_of(self.project, script) & failed:
-                        failed.add(script.revision)
-                        continue
+                for script in self._runnable(self.graph.in_order(pair.common - applied), failed):
                     yield director.step(script, "upgrade")
                     assert director.last is not None
                     if director.last.status is Status.OK:
@@ -309,10 +306,7 @@ class _Orders:
             steps: dict[str, StepResult] = {}
             failed: set[str] = set()
             with director.separate_invocation():  # as a deploy running this order would
-                for script in order:
-                    if parents_of(self.project, script) & failed:
-                        failed.add(script.revision)
-                        continue
+                for script in self._runnable(order, failed):
                     step = StepResult(direction="upgrade", status=Status.OK)
                     steps[script.revision] = director.call(
                         script, "upgrade", script.module.upgrade, step
@@ -348,10 +342,7 @@ class _Orders:
 
         def program(director: Director) -> Iterator[MigrationStep]:
             failed: set[str] = set()
-            for script in order:
-                if parents_of(self.project, script) & failed:
-                    failed.add(script.revision)
-                    continue
+            for script in self._runnable(order, failed):
                 yield director.step(script, "upgrade")
                 assert director.last is not None
                 steps[script.revision] = director.last
@@ -361,6 +352,15 @@ class _Orders:
         plan = connection_plan(self.project, self.server, database, self.options)
         run_program(self.project, plan, program)
         return steps
+
+    def _runnable(self, order: list[Script], failed: set[str]) -> Iterator[Script]:
+        """The scripts of `order` whose parents have not failed (checked as the caller adds
+        its own failures); the others are added to `failed` and skipped."""
+        for script in order:
+            if script.revision in failed or parents_of(self.project, script) & failed:
+                failed.add(script.revision)
+            else:
+                yield script
 
     @contextmanager
     def _database(self) -> Iterator[str]:

@@ -357,10 +357,10 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
     scopes: set[str] = set()
     kinds: set[str] | None = set()
     for catalog, owner in owners:
-        found = {scope_of(owner, keys), scope_of(owner, old)} - {None}
+        found = {s for s in (scope_of(owner, keys), scope_of(owner, old)) if s is not None}
         if not found:
             continue  # nothing a snapshot holds (a toast table, a system object)
-        scopes.update(s for s in found if s is not None)
+        scopes |= found
         altered = _altered(catalog, owner, _described(catalog, owner, keys, old))
         kinds = None if kinds is None or altered is None else kinds | set(altered)
     return Changes(scopes, CatalogIndex(keys, marker), kinds)

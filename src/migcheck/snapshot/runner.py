@@ -102,17 +102,12 @@ class ServerStatements:
 
     def fetchall(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]] | None:
         """The rows, or None when this query cannot go this way."""
-        casts = list(dict.fromkeys(_CAST_PLACEHOLDER.findall(sql)))  # (name, type) pairs
-        if self.existing is None or len(_PLACEHOLDER.findall(sql)) != len(
-            _CAST_PLACEHOLDER.findall(sql)
-        ):
+        form = _prepared_form(sql)
+        if self.existing is None or form is None:
             return None
-        name = PREPARED_PREFIX + hashlib.sha1(sql.encode()).hexdigest()[:20]
+        name, numbered, casts = form
         with self.connection.cursor() as cursor:
             if name not in self.existing:
-                numbered = _CAST_PLACEHOLDER.sub(
-                    lambda m: f"CAST(${casts.index((m[1], m[2])) + 1} AS {m[2]})", sql
-                )
                 cursor.execute(f"PREPARE {name} AS {numbered}", prepare=False)
                 self.existing.add(name)
             # EXECUTE's arguments cannot be bound parameters: literals, quoted by psycopg
@@ -125,6 +120,20 @@ class ServerStatements:
             )
             cursor.execute(execute, prepare=False)
             return list(cursor.fetchall()) if cursor.description else []
+
+
+@functools.cache
+def _prepared_form(sql: str) -> tuple[str, str, list[tuple[str, str]]] | None:
+    """(statement name, SQL with $n, the (placeholder, type) of each $n) for a query whose
+    placeholders are all `CAST(%(name)s AS type)`; None for another. Worked out once per
+    query text: the same few texts run after every step."""
+    casts = list(dict.fromkeys(_CAST_PLACEHOLDER.findall(sql)))
+    if len(_PLACEHOLDER.findall(sql)) != len(_CAST_PLACEHOLDER.findall(sql)):
+        return None
+    numbered = _CAST_PLACEHOLDER.sub(
+        lambda m: f"CAST(${casts.index((m[1], m[2])) + 1} AS {m[2]})", sql
+    )
+    return PREPARED_PREFIX + hashlib.sha1(sql.encode()).hexdigest()[:20], numbered, casts
 
 
 PREPARED_PREFIX = "migcheck_"
