@@ -145,3 +145,40 @@ def test_round_trips_and_reruns_leave_sequences_where_a_fresh_database_has_them(
     result = run(server, root, "roundtrip", "data")
     assert found(result.findings) == []
     assert all(r.status is Status.OK for r in result.revisions)
+
+
+def test_second_upgrade_differing_is_named(history, server) -> None:
+    # The downgrade alters the table instead of dropping it; CREATE TABLE IF NOT EXISTS then
+    # keeps the altered table, so the second upgrade differs from the first.
+    root = history(
+        a1=(
+            None,
+            'op.execute("CREATE TABLE IF NOT EXISTS t (id int)")',
+            'op.execute("ALTER TABLE t ADD COLUMN note text")',
+        ),
+    )
+    result = run(server, root, "roundtrip")
+    assert found(result.findings) == [  # by line: def upgrade, then def downgrade
+        ("MC206", "a1", "column public.t.note"),
+        ("MC202", "a1", "table public.t"),
+    ]
+
+
+def test_volatile_defaults_do_not_make_the_second_upgrade_differ(history, server) -> None:
+    # Rows stamped by clock_timestamp() get another stamp on the second upgrade: the same
+    # statements on the same database, not a defect.
+    root = history(
+        a1=(
+            None,
+            'op.create_table("c", sa.Column("id", sa.Integer, primary_key=True),'
+            ' sa.Column("name", sa.Text, unique=True),'
+            ' sa.Column("at", sa.DateTime, server_default=sa.func.clock_timestamp()))',
+            'op.drop_table("c")',
+        ),
+        b2=(
+            "a1",
+            "op.execute(\"INSERT INTO c (name) VALUES ('red'), ('blue')\")",
+            'op.execute("DELETE FROM c")',
+        ),
+    )
+    assert found(run(server, root, "roundtrip").findings) == []

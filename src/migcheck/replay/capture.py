@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from migcheck.model import Statement, StepResult
 
-_MAX_PARAMS = 300
+MAX_PARAMETERS = 300  # a longer repr of the parameters is shortened to this length
 
 
 @dataclass
@@ -120,7 +120,7 @@ def _short(parameters: Any) -> str | None:
     if not parameters:
         return None
     text = repr(parameters)
-    return text if len(text) <= _MAX_PARAMS else text[: _MAX_PARAMS - 3] + "..."
+    return text if len(text) <= MAX_PARAMETERS else text[: MAX_PARAMETERS - 3] + "..."
 
 
 def revision_file_set(paths: list[str]) -> frozenset[str]:
