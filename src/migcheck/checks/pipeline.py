@@ -1,20 +1,10 @@
 """`run_checks`: every check of `migcheck run` from one execution of env.py.
 
-The stairway program drives the replay one revision at a time. For each revision:
-
-    upgrade (an Alembic step)            -> snapshot A (the "before" of the next revision)
-    parent lookups that found nothing    (queries on the upgraded database)
-    downgrade, snapshot, upgrade again,  (contained: rolled back to A afterwards;
-      snapshot, each compared              see roundtrip.py)
-    upgrade once more on A               (data migrations only; rolled back; see data.py)
-
-so a revision costs three snapshots (four for a data migration), each re-reading only what
-changed since the one before (snapshot/tracked.py), and nothing is ever replayed from base
-twice. A failed upgrade is rolled back by the engine and its descendants are
-skipped; a failed downgrade is a finding and the stairway goes on. At the head, the models
-are compared with the database. The per-revision snapshots double as the history that blames
-reference differences. Branch order needs a database of its own: it walks it forward once,
-trying each merge's orders in rolled-back transactions (branch_order.py).
+The stairway (stairway.py) drives the replay one revision at a time: upgrade, round trip,
+data migration checks, each revision on what the ones before it left, and at the head the
+models. A long history's stairway is shared by two processes (halves.py). Branch order needs
+a database of its own: it walks it forward once, trying each merge's orders in rolled-back
+transactions (branch_order.py), in a worker process beside the stairway.
 
 Tenants (`[tool.migcheck] tenants`, see tenants.py): the stairway runs once per tenant, one
 tenant after the other in ONE database, as production migrates them; each run passes the
@@ -30,27 +20,17 @@ same statements for every tenant but for the schema).
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationStep
-from alembic.script import Script, ScriptDirectory
+from alembic.script import ScriptDirectory
 
 from migcheck import selection
-from migcheck.checks import branch_order, drift, graph
-from migcheck.checks.data import (
-    Revisions,
-    declared_inserts,
-    did_nothing,
-    explain_fk_violation,
-    null_lookups,
-    rerun,
-    skipped_rows,
-)
-from migcheck.checks.roundtrip import irreversible_by_config, round_trip
+from migcheck.checks import branch_order, graph
+from migcheck.checks.data import Revisions, did_nothing, skipped_rows
+from migcheck.checks.halves import SecondHalf, split_point
+from migcheck.checks.stairway import Stairway, revisions_of
 from migcheck.checks.tenants import for_tenant, tag, tenant_failures, tenant_variants
 from migcheck.checks.worker import Worker
 from migcheck.config import Settings
@@ -72,17 +52,13 @@ from migcheck.replay.runner import (
     ReplayOptions,
     connection_plan,
     describe_revisions,
-    explain_failure,
-    parents_of,
     prepare_database,
 )
-from migcheck.replay.session import Director, run_program, uses_autocommit
+from migcheck.replay.session import run_program
 from migcheck.result import new_result, timed
 from migcheck.rules import RULES
 from migcheck.server.base import Server
-from migcheck.snapshot import ALL_TABLES, Snapshot, SnapshotOptions, as_runner
-from migcheck.snapshot.changes import written_tables
-from migcheck.snapshot.tracked import TrackedSnapshot, advance, track
+from migcheck.snapshot import ALL_TABLES, Snapshot, SnapshotOptions
 
 # Which code range each check produces; a check whose codes are all deselected does not run.
 CHECK_CODES = {
@@ -112,6 +88,9 @@ class RunOptions:
     diff: DiffOptions = field(default_factory=DiffOptions)
     # Told "<revision> <message>" as each revision starts (the terminal's progress bar).
     on_revision: Callable[[str], None] | None = None
+    # Where a second process takes over the stairway (halves.py): None, where it pays off
+    # (halves.split_point); 0, never.
+    split_at: int | None = None
 
     @classmethod
     def from_settings(
@@ -209,13 +188,21 @@ def _replayed_checks(
     # database, and what one tenant's revisions leave behind is the next tenant's start.
     database = prepare_database(server, "run", options.replay, project)
     branches = _branch_order_in_background(project, server, options, variants[0])
+    second: SecondHalf | None = None
     try:
         for tenant, replay in variants:
             run_as = project if tenant is None else for_tenant(project, replay)
-            revisions = _revisions(run_as, describe_revisions(run_as))
-            stairway = Stairway(run_as, options, revisions)
+            revisions = revisions_of(run_as, describe_revisions(run_as))
+            start = _split_at(options, len(variants), len(revisions.results))
+            if start is not None:
+                second = SecondHalf(run_as, server, options, start)
+                result.extras["second_process_from"] = revisions.results[start].revision
+            checked = None if start is None else range(start)
+            stairway = Stairway(run_as, options, revisions, checked)
             plan = connection_plan(run_as, server, database, replay)
             run_program(run_as, plan, stairway)
+            if second is not None:
+                second.merge(stairway, revisions)
             runs.append(_TenantRun(tenant, run_as, replay, revisions, stairway))
             findings += tag(_stairway_findings(options, revisions, stairway), tenant)
             if tenant is not None and len(runs) > 1:
@@ -223,8 +210,9 @@ def _replayed_checks(
                 findings += tenant_failures(first, revisions.results, tenant)
         order_findings = branches.result() if branches is not None else []
     except BaseException:
-        if branches is not None:
-            branches.cancel()
+        for worker in (branches, second):
+            if worker is not None:
+                worker.cancel()
         raise
     finally:
         server.drop_database(database)
@@ -236,6 +224,15 @@ def _replayed_checks(
         }
     first_findings = order_findings + _first_tenant_checks(first, options, result)
     return findings + tag(first_findings, first.tenant)
+
+
+def _split_at(options: RunOptions, tenants: int, count: int) -> int | None:
+    """Where the second process takes over the stairway, or None: one process. Tenants
+    share one database one after the other, so their stairways are never split."""
+    if tenants > 1 or not {"roundtrip", "data", "models"} & options.checks:
+        return None
+    start = split_point(count) if options.split_at is None else options.split_at
+    return start if start and 0 < start < count else None
 
 
 def _branch_order_in_background(
@@ -276,166 +273,6 @@ def _first_tenant_checks(run: _TenantRun, options: RunOptions, result: RunResult
     if "lint" in options.checks:
         findings += _lint_replayed(run.project, options, results, run.stairway.types_before)
     return findings
-
-
-def _revisions(project: Project, results: list[RevisionResult]) -> Revisions:
-    by_id = {s.revision: s for s in project.ordered_revisions()}
-    ancestors: dict[str, frozenset[str]] = {}
-    for script in by_id.values():  # parents come first in upgrade order
-        parents = parents_of(project, script)
-        ancestors[script.revision] = frozenset(
-            parents.union(*(ancestors.get(p, frozenset()) for p in parents))
-        )
-    declared = {r.revision: declared_inserts(Path(by_id[r.revision].path), r.path) for r in results}
-    return Revisions(results=results, declared=declared, ancestors=ancestors)
-
-
-class Stairway:
-    """The program env.py runs: see the module docstring. Collects findings and snapshots."""
-
-    def __init__(self, project: Project, options: RunOptions, revisions: Revisions) -> None:
-        self.project = project
-        self.options = options
-        self.revisions = revisions
-        self.findings: list[Finding] = []
-        # (revision, snapshot after it): what blames reference differences, so only kept
-        # when there is a reference (it holds a snapshot per revision).
-        self.keep_history = options.reference is not None
-        self.history: list[tuple[str, Snapshot]] = []
-        self.head = Snapshot()
-        # Column types (`schema.table.column` -> type) before each revision that changed one.
-        self.types_before: dict[str, dict[str, str]] = {}
-
-    def __call__(self, director: Director) -> Iterator[MigrationStep]:
-        self.options = _without_version_table(self.options, director)
-        checks = self.options.checks
-        by_id = {r.revision: r for r in self.revisions.results}
-        blocked: dict[str, str] = {}
-        written: set[str] = set()
-        director.on_applied = lambda conn: written.update(written_tables(as_runner(conn)))
-        before = self._track(director)
-        for script in self.project.ordered_revisions():
-            revision = by_id[script.revision]
-            parents = sorted(parents_of(self.project, script))  # sorted: stable reasons
-            cause = next((blocked[p] for p in parents if p in blocked), None)
-            if cause is not None:
-                blocked[script.revision] = cause
-                revision.status, revision.skipped_because = Status.SKIPPED, cause
-                continue
-            if self.options.on_revision is not None:
-                self.options.on_revision(f"{script.revision} {revision.message}")
-            written.clear()
-            yield director.step(script, "upgrade")
-            assert director.last is not None
-            revision.upgrade, revision.status = director.last, director.last.status
-            if revision.status is Status.FAILED:
-                blocked[script.revision] = f"{script.revision} failed"
-                explain_failure(self.project, script, director.last, self.options.replay)
-                self._explain_fk_violation(director, revision)
-                continue
-            # Writes committed in autocommit blocks escape the per-transaction counts.
-            after = self._advance(director, before, written, full=uses_autocommit(script))
-            if self.keep_history:
-                self.history.append((script.revision, after.snapshot))
-            if any(_ALTER_TYPE.search(s.sql) for s in revision.upgrade.statements):
-                self.types_before[script.revision] = _column_types(before.snapshot)
-            self.head = after.snapshot
-            if "data" in checks:
-                with director.paused():
-                    self.findings += null_lookups(director.connection, revision, self.revisions)
-            if "roundtrip" in checks and not self._round_trip(
-                director, script, revision, before.snapshot, after
-            ):
-                blocked[script.revision] = f"the round trip of {script.revision} did not come back"
-            elif "data" in checks:
-                self.findings += rerun(
-                    director, script, revision, after.snapshot, self._snaps(director, after)
-                )
-            before = after
-        director.on_applied = None
-        if "models" in checks and not blocked:
-            self.findings += drift.check_model_drift(director)
-
-    def _track(self, director: Director) -> TrackedSnapshot:
-        with director.paused():
-            return track(as_runner(director.connection), self.options.snapshot)
-
-    def _advance(
-        self,
-        director: Director,
-        base: TrackedSnapshot,
-        written: set[str] | None,
-        full: bool = False,
-    ) -> TrackedSnapshot:
-        """`base` brought up to date; `written`: see snapshot.tracked.advance."""
-        if full:
-            return self._track(director)
-        with director.paused():
-            return advance(as_runner(director.connection), base, self.options.snapshot, written)
-
-    def _snaps(
-        self, director: Director, start: TrackedSnapshot, full: bool = False
-    ) -> Callable[[], Snapshot]:
-        """Snapshots of the database as a check changes it, each read from the one before
-        (the first from `start`); full reads when the check commits in between (autocommit
-        blocks), where no transaction's counts see every write."""
-        state = start
-
-        def snap() -> Snapshot:
-            nonlocal state
-            state = self._advance(director, state, None, full)
-            return state.snapshot
-
-        return snap
-
-    def _explain_fk_violation(self, director: Director, revision: RevisionResult) -> None:
-        if "data" not in self.options.checks:
-            return
-        with director.paused():
-            finding = explain_fk_violation(director.connection, revision, self.revisions)
-        if finding is not None:
-            self.findings.append(finding)
-
-    def _round_trip(
-        self,
-        director: Director,
-        script: Script,
-        revision: RevisionResult,
-        before: Snapshot,
-        after: TrackedSnapshot,
-    ) -> bool:
-        """Run the round trip; False when the database could not be brought back."""
-        if script.revision in self.options.irreversible:
-            self.findings.append(irreversible_by_config(revision))
-            return True
-        snap = self._snaps(director, after, full=uses_autocommit(script))
-        trip = round_trip(director, script, revision, before, after.snapshot, snap)
-        revision.downgrade = trip.downgrade
-        self.findings += trip.findings
-        return trip.intact
-
-
-_ALTER_TYPE = re.compile(r"\bALTER\s+COLUMN\b.*\bTYPE\b", re.IGNORECASE | re.DOTALL)
-
-
-def _column_types(snapshot: Snapshot) -> dict[str, str]:
-    return {o.name: o.attrs["type"] for o in snapshot.objects.values() if o.kind == "column"}
-
-
-def _without_version_table(options: RunOptions, director: Director) -> RunOptions:
-    """The options with env.py's version table left out of snapshots and comparisons when it
-    has a name of its own (version_table=...): its row changes with every step."""
-    context = director.context
-    if context is None or (
-        context.version_table == "alembic_version" and not context.version_table_schema
-    ):
-        return options
-    name = ".".join(filter(None, (context.version_table_schema, context.version_table)))
-    snapshot = dataclasses.replace(
-        options.snapshot, exclude_tables=[*options.snapshot.exclude_tables, name]
-    )
-    diff = dataclasses.replace(options.diff, ignore=[*options.diff.ignore, name])
-    return dataclasses.replace(options, snapshot=snapshot, diff=diff)
 
 
 def _reference_findings(
@@ -507,11 +344,13 @@ def _lint_replayed(
 
 
 def _in_revision_order(findings: list[Finding], results: list[RevisionResult]) -> list[Finding]:
-    """History-wide findings first, then revision by revision in upgrade order, by line."""
+    """History-wide findings first, then revision by revision in upgrade order, by line;
+    ties by code and subject, so that the order never depends on a process's set order
+    (autogenerate's, or which process checked a revision)."""
     order = {r.revision: i for i, r in enumerate(results)}
 
-    def key(f: Finding) -> tuple[int, int, str]:
+    def key(f: Finding) -> tuple[int, int, str, str]:
         rank = order.get(f.location.revision or "", -1) if f.location.revision else -1
-        return (rank, f.location.line or 0, f.code)
+        return (rank, f.location.line or 0, f.code, f.subject or "")
 
     return sorted(findings, key=key)
