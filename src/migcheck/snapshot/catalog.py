@@ -14,7 +14,7 @@ from typing import Any
 
 from migcheck.snapshot import queries
 from migcheck.snapshot.model import DbObject, ObjectKey
-from migcheck.snapshot.runner import QueryRunner
+from migcheck.snapshot.runner import QueryRunner, fetch_each
 
 
 @dataclass
@@ -127,6 +127,10 @@ def kinds_read(kinds: Iterable[str]) -> set[str]:
     return {kind for k in kinds for step in _STEPS_FOR[k] for kind in _PRODUCES[step]}
 
 
+Rows = list[tuple[Any, ...]]
+_QUERIES = {step: getattr(queries, step.upper()) for step in _STEPS}
+
+
 class _Reader:
     def __init__(
         self,
@@ -144,15 +148,15 @@ class _Reader:
         self.catalog = Catalog()
         self.attnames: dict[str, dict[int, str]] = {}  # table -> attnum -> column name
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+    def statement(self, sql: str) -> tuple[str, dict[str, Any] | None]:
+        """A query of `queries` made ready to run: for this server, limited to the scope."""
         sql = queries.versioned(sql, self.version_num)
         if "%(scope)s" not in sql:
-            return self.query.fetchall(sql)
+            return sql, None
         if self.scope is None:
-            return self.query.fetchall(sql, {"scope": None, "names": None})
+            return sql, {"scope": None, "names": None}
         names = sorted({name.split(".", 1)[-1] for name in self.scope})
-        scoped = sql.replace(queries.READ_ALL, "")
-        return self.query.fetchall(scoped, {"scope": self.scope, "names": names})
+        return sql.replace(queries.READ_ALL, ""), {"scope": self.scope, "names": names}
 
     def add(
         self,
@@ -172,22 +176,25 @@ class _Reader:
         self.catalog.objects.append(DbObject(kind, name, attrs, parent))
 
     def read(self, kinds: list[str] | None) -> Catalog:
-        steps = _STEPS if kinds is None else {s for k in kinds for s in _STEPS_FOR[k]}
-        for step in _STEPS:
-            if step in steps:
-                getattr(self, step)()
+        """Every step's query in one round trip (where the runner can), then each step's
+        rows in dependency order."""
+        wanted = _STEPS if kinds is None else {s for k in kinds for s in _STEPS_FOR[k]}
+        steps = [step for step in _STEPS if step in wanted]
+        results = fetch_each(self.query, [self.statement(_QUERIES[step]) for step in steps])
+        for step, rows in zip(steps, results, strict=True):
+            getattr(self, step)(rows)
         return self.catalog
 
-    def schemas(self) -> None:
-        for name, owner, acl, comment in self.rows(queries.SCHEMAS):
+    def schemas(self, rows: Rows) -> None:
+        for name, owner, acl, comment in rows:
             self.add("schema", name, {}, owner=owner, acl=acl, comment=comment)
 
-    def extensions(self) -> None:
-        for name, schema, version, comment in self.rows(queries.EXTENSIONS):
+    def extensions(self, rows: Rows) -> None:
+        for name, schema, version, comment in rows:
             self.add("extension", name, {"schema": schema, "version": version}, comment=comment)
 
-    def relations(self) -> None:
-        for row in self.rows(queries.RELATIONS):
+    def relations(self, rows: Rows) -> None:
+        for row in rows:
             (schema, rel, relkind, persistence, is_partition, partkey, bound, parents) = row[:8]
             (options, viewdef, rls, force_rls, am, owner, acl, comment, storage) = row[8:]
             name = f"{schema}.{rel}"
@@ -210,9 +217,9 @@ class _Reader:
                 attrs["definition"] = _normalise_sql(viewdef)
             self.add(kind, name, attrs, owner=owner, acl=acl, comment=comment)
 
-    def columns(self) -> None:
+    def columns(self, rows: Rows) -> None:
         tables = {o.name: o for o in self.catalog.objects if o.kind == "table"}
-        for row in self.rows(queries.COLUMNS):
+        for row in rows:
             (schema, rel, col, number, type_, notnull, expr, identity, generated) = row[:9]
             (collation, comment, acl, category, is_local) = row[9:]
             table = f"{schema}.{rel}"
@@ -238,8 +245,8 @@ class _Reader:
                 )
             )
 
-    def constraints(self) -> None:
-        for row in self.rows(queries.CONSTRAINTS):
+    def constraints(self, rows: Rows) -> None:
+        for row in rows:
             (schema, owner_name, name, contype, definition, on_domain, comment) = row[:7]
             (keys, ref_table, ref_keys) = row[7:]
             parent_name = f"{schema}.{owner_name}"
@@ -263,13 +270,11 @@ class _Reader:
         names = self.attnames.get(table or "", {})
         return [names.get(n, "") for n in numbers or []]
 
-    def indexes(self) -> None:
-        opclass_names = dict(self.rows(queries.OPCLASSES))
-        for row in self.rows(queries.INDEXES):
-            (schema, name, table, unique, method, nkey, parts, opclass_oids, options) = row[:9]
+    def indexes(self, rows: Rows) -> None:
+        for row in rows:
+            (schema, name, table, unique, method, nkey, parts, opclasses, options) = row[:9]
             (predicate, nulls_not_distinct, comment, numbers, backs_constraint) = row[9:]
             columns = self.column_names(table, numbers)
-            opclasses = [opclass_names.get(oid, "") for oid in opclass_oids]
             info = self.catalog.tables.get(table)
             if unique and not predicate and info is not None and all(columns[:nkey]):
                 info.unique.append((name, list(columns[:nkey])))
@@ -290,8 +295,8 @@ class _Reader:
             }
             self.add("index", f"{schema}.{name}", attrs, ("table", table), comment=comment)
 
-    def sequences(self) -> None:
-        for row in self.rows(queries.SEQUENCES):
+    def sequences(self, rows: Rows) -> None:
+        for row in rows:
             (schema, name, type_, start, increment, minimum, maximum, cache, cycle) = row[:9]
             (owned_by, owner, acl, comment) = row[9:]
             attrs = {
@@ -306,8 +311,8 @@ class _Reader:
             }
             self.add("sequence", f"{schema}.{name}", attrs, owner=owner, acl=acl, comment=comment)
 
-    def types(self) -> None:
-        for row in self.rows(queries.TYPES):
+    def types(self, rows: Rows) -> None:
+        for row in rows:
             (schema, name, typtype, labels, base, notnull, default, collation) = row[:8]
             (attributes, subtype, owner, acl, comment) = row[8:]
             kind, attrs = {
@@ -326,8 +331,8 @@ class _Reader:
             }[typtype]
             self.add(kind, f"{schema}.{name}", attrs, owner=owner, acl=acl, comment=comment)
 
-    def functions(self) -> None:
-        for row in self.rows(queries.FUNCTIONS):
+    def functions(self, rows: Rows) -> None:
+        for row in rows:
             (schema, name, signature, prokind, arguments, result, language, body) = row[:8]
             (volatility, strict, definer, leakproof, parallel, config, owner, acl) = row[8:16]
             comment = row[16]
@@ -352,14 +357,14 @@ class _Reader:
                 comment=comment,
             )
 
-    def triggers(self) -> None:
-        for schema, rel, name, definition, enabled, comment in self.rows(queries.TRIGGERS):
+    def triggers(self, rows: Rows) -> None:
+        for schema, rel, name, definition, enabled, comment in rows:
             table = f"{schema}.{rel}"
             attrs = {"definition": definition, "status": _TRIGGER_ENABLED.get(enabled, enabled)}
             self.add("trigger", f"{table}.{name}", attrs, ("table", table), comment=comment)
 
-    def policies(self) -> None:
-        for row in self.rows(queries.POLICIES):
+    def policies(self, rows: Rows) -> None:
+        for row in rows:
             schema, rel, name, permissive, command, roles, using, check = row
             table = f"{schema}.{rel}"
             attrs = {

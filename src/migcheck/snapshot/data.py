@@ -3,7 +3,8 @@
 Surrogate ids differ between a developer database and a fresh replay even when the data is the
 same (ids are handed out in insertion order), so rows are matched by a natural key and a
 foreign key to another reference table is rendered through that parent's natural key:
-`parent_color='White'`, not `parent_color_id=7`. One query per table, joins included.
+`parent_color='White'`, not `parent_color_id=7`. One query per table, joins included;
+the queries of all tables go in one round trip where the connection can (runner.fetch_each).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from psycopg import sql as pgsql
 
 from migcheck.snapshot.catalog import ColumnInfo, ForeignKey, TableInfo
 from migcheck.snapshot.model import TableRows
-from migcheck.snapshot.runner import QueryRunner
+from migcheck.snapshot.runner import QueryRunner, Statement, fetch_each
 
 
 def natural_key(table: TableInfo, configured: dict[str, list[str]]) -> list[str]:
@@ -52,17 +53,20 @@ def read_rows(
 ) -> dict[str, TableRows]:
     """TableRows for each table in `names` that holds rows; `keys` are resolved natural keys."""
     found: dict[str, TableRows] = {}
+    statements: list[Statement] = []
+    outputs_of: dict[str, list[_Output]] = {}
     for name in names:
-        table = tables[name]
-        outputs, joins = _outputs(table, tables, keys)
+        outputs, joins = _outputs(tables[name], tables, keys)
+        outputs_of[name] = outputs
         statement = pgsql.SQL("SELECT {} FROM ONLY {} AS r {}").format(
             pgsql.SQL(", ").join(o.expression for o in outputs),
             _identifier(name),
             pgsql.SQL(" ").join(joins),
         )
-        rows = query.fetchall(statement.as_string(None))
+        statements.append((statement.as_string(None), None))
+    for name, rows in zip(names, fetch_each(query, statements), strict=True):
         if rows:
-            found[name] = _table_rows(table, keys[name], outputs, rows, set(keys))
+            found[name] = _table_rows(tables[name], keys[name], outputs_of[name], rows, set(keys))
     return found
 
 

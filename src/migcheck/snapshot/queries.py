@@ -121,14 +121,17 @@ WHERE (con.conrelid <> 0 OR con.contypid <> 0) AND con.contype <> 'n' AND {USER_
 """
 
 # Indexes that do not back a primary key, unique or exclusion constraint (those are
-# constraints). Key parts are assembled in Python from the per-column pieces; column numbers
-# and operator class OIDs are resolved there too, from the columns and OPCLASSES queries.
+# constraints). Key parts are assembled in Python from the per-column pieces (an operator
+# class is named only when it is not its type's default); column numbers are resolved there
+# too, from the columns query.
 INDEXES = f"""
 SELECT n.nspname, ic.relname, tn.nspname || '.' || tc.relname, i.indisunique, am.amname,
        i.indnkeyatts,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnatts) k ORDER BY k),
-       i.indclass::oid[],
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN '' ELSE opc.opcname END
+             FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS u(oid, n)
+             JOIN pg_opclass opc ON opc.oid = u.oid ORDER BY u.n),
        i.indoption::int2[], pg_get_expr(i.indpred, i.indrelid), {{nulls_not_distinct}},
        {comment("pg_class", "ic.oid")},
        i.indkey::int2[],
@@ -143,11 +146,6 @@ LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.
   AND con.contype IN ('p', 'u', 'x')
 WHERE {USER_NAMESPACE} AND {not_extension_member("pg_class", "tc.oid")}
   AND {in_scope("tn.nspname || '.' || tc.relname", "tc.relname")}
-"""
-
-# Operator classes that are not their type's default (an index names only those).
-OPCLASSES = """
-SELECT opc.oid, opc.opcname FROM pg_opclass opc WHERE NOT opc.opcdefault
 """
 
 SEQUENCES = f"""

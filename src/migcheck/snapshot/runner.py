@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+Statement = tuple[str, dict[str, Any] | None]  # SQL with %(name)s placeholders, and their values
 
 
 @runtime_checkable
@@ -50,6 +51,13 @@ class SqlAlchemyRunner:
     @functools.cached_property
     def server_statements(self) -> ServerStatements | None:
         return ServerStatements.of(self.connection)
+
+    def fetch_batch(self, statements: list[Statement]) -> list[list[tuple[Any, ...]]] | None:
+        """Every statement's rows from one round trip, or None when this connection cannot
+        batch (see fetch_each)."""
+        if self.server_statements is None:
+            return None
+        return self.server_statements.fetch_batch(statements)
 
     def fetchall(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         if self.server_statements is not None and params is not None:
@@ -102,24 +110,58 @@ class ServerStatements:
 
     def fetchall(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]] | None:
         """The rows, or None when this query cannot go this way."""
-        form = _prepared_form(sql)
-        if self.existing is None or form is None:
+        batch = self.fetch_batch([(sql, params)])
+        return None if batch is None else batch[0]
+
+    def fetch_batch(self, statements: list[Statement]) -> list[list[tuple[Any, ...]]] | None:
+        """Each statement's rows, all sent as one multi-statement query (no parameters: the
+        arguments are literals), or None when one of them cannot go this way. A statement
+        without parameters is sent as it is, the others are EXECUTEd (PREPAREd first when
+        new)."""
+        forms = [_prepared_form(sql) if params is not None else None for sql, params in statements]
+        if self.existing is None or any(
+            form is None and params is not None
+            for form, (_, params) in zip(forms, statements, strict=True)
+        ):
             return None
-        name, numbered, casts = form
-        with self.connection.cursor() as cursor:
+        parts: list[pgsql.Composable] = []
+        for form, (sql, params) in zip(forms, statements, strict=True):
+            if form is None:
+                parts.append(pgsql.SQL(sql))
+                continue
+            name, numbered, casts = form
             if name not in self.existing:
-                cursor.execute(f"PREPARE {name} AS {numbered}", prepare=False)
+                parts.append(pgsql.SQL("PREPARE {} AS ").format(pgsql.Identifier(name)))
+                parts[-1] += pgsql.SQL(numbered)
                 self.existing.add(name)
-            # EXECUTE's arguments cannot be bound parameters: literals, quoted by psycopg
-            arguments = pgsql.SQL(", ").join(
-                pgsql.SQL("CAST({} AS {})").format(pgsql.Literal(params[p]), pgsql.SQL(t))
-                for p, t in casts
-            )
-            execute = pgsql.SQL("EXECUTE {}({})" if casts else "EXECUTE {}").format(
-                pgsql.Identifier(name), arguments
-            )
-            cursor.execute(execute, prepare=False)
-            return list(cursor.fetchall()) if cursor.description else []
+            parts.append(_execute(name, casts, params or {}))
+        try:
+            return _results(self.connection, pgsql.SQL(";\n").join(parts))
+        except BaseException:
+            self.existing = None  # which PREPAREs ran is not known: ask again next time
+            raise
+
+
+def _execute(name: str, casts: list[tuple[str, str]], params: dict[str, Any]) -> pgsql.Composed:
+    """EXECUTE name(arguments): they cannot be bound parameters, so literals, quoted by
+    psycopg."""
+    arguments = pgsql.SQL(", ").join(
+        pgsql.SQL("CAST({} AS {})").format(pgsql.Literal(params[p]), pgsql.SQL(t)) for p, t in casts
+    )
+    template = "EXECUTE {}({})" if casts else "EXECUTE {}"
+    return pgsql.SQL(template).format(pgsql.Identifier(name), arguments)
+
+
+def _results(connection: psycopg.Connection, batch: pgsql.Composed) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement of `batch` that returns rows (PREPARE returns none)."""
+    results = []
+    with connection.cursor() as cursor:
+        cursor.execute(batch, prepare=False)
+        while True:
+            if cursor.description is not None:
+                results.append(list(cursor.fetchall()))
+            if not cursor.nextset():
+                return results
 
 
 @functools.cache
@@ -145,6 +187,19 @@ def _decoded(row: tuple[Any, ...], columns: list[int]) -> tuple[Any, ...]:
         if isinstance(values[i], bytes):
             values[i] = values[i].decode("ascii")
     return tuple(values)
+
+
+def fetch_each(query: QueryRunner, statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows: in one round trip where the runner can batch them (env.py's
+    psycopg connection, see ServerStatements), else one after the other. Every statement
+    must return rows (a result set, even an empty one)."""
+    if not statements:
+        return []
+    batch = getattr(query, "fetch_batch", None)
+    rows = batch(statements) if batch is not None else None
+    if rows is not None:
+        return rows
+    return [query.fetchall(sql, params) for sql, params in statements]
 
 
 def as_runner(connection: Any) -> QueryRunner:
