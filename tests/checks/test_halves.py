@@ -5,12 +5,26 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import STANDARD_ENV
 from runkit import SAMPLES, run
 from test_run_samples import with_reference
 
 from migcheck.checks import halves
 from migcheck.model import RunResult
+
+# env.py comparing the project's models.py (as `alembic check` would)
+MODELS_ENV = """
+import sys
+from pathlib import Path
+
+from alembic import context
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from models import metadata  # noqa: E402
+
+context.configure(connection=context.config.attributes["connection"], target_metadata=metadata)
+with context.begin_transaction():
+    context.run_migrations()
+"""
 
 
 def outcome(result: RunResult) -> tuple[list[tuple], list[tuple]]:
@@ -59,13 +73,7 @@ def test_models_are_compared_by_the_process_that_reaches_the_head(
     monkeypatch.delitem(sys.modules, "models", raising=False)  # other tests' models
     table = 'op.create_table("t{0}", sa.Column("id", sa.Integer, primary_key=True))'
     revisions = {f"r{i}": (f"r{i - 1}" if i else None, table.format(i)) for i in range(6)}
-    env = STANDARD_ENV.replace(
-        "target_metadata = None",
-        "import sys, pathlib\n"
-        "sys.path.insert(0, str(pathlib.Path(__file__).parent))\n"
-        "from models import metadata as target_metadata",
-    )
-    root = history(env=env, **revisions)
+    root = history(env=MODELS_ENV, **revisions)
     (root / "models.py").write_text(
         "import sqlalchemy as sa\nmetadata = sa.MetaData()\n"
         'sa.Table("t0", metadata, sa.Column("id", sa.Integer, primary_key=True),'

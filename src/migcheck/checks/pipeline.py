@@ -202,6 +202,9 @@ def _replayed_checks(
             plan = connection_plan(run_as, server, database, replay)
             run_program(run_as, plan, stairway)
             if second is not None:
+                if options.on_revision is not None:  # the progress bar waits on it now
+                    first_of_second = result.extras["second_process_from"]
+                    options.on_revision(f"{first_of_second} and after, in a second process")
                 second.merge(stairway, revisions)
             runs.append(_TenantRun(tenant, run_as, replay, revisions, stairway))
             findings += tag(_stairway_findings(options, revisions, stairway), tenant)

@@ -121,7 +121,9 @@ REUPGRADE_DIFFERS = register(
         why="The schema (or reference data) then depends on whether a rollback ever happened.",
         bad="the downgrade leaves a column, so the second upgrade skips adding it with IF NOT "
         "EXISTS and its type differs",
-        good="the second upgrade gives exactly what the first gave",
+        good="the second upgrade gives exactly what the first gave (when the downgrade came "
+        "back exactly and the second upgrade sends the same SQL, it is not compared again: "
+        "rows stamped by now() or a sequence differ then by design)",
         fix="make the downgrade undo everything the upgrade did",
     )
 )
