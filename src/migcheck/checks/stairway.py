@@ -97,7 +97,7 @@ class Stairway:
         by_id = {r.revision: r for r in self.revisions.results}
         blocked: dict[str, str] = {}
         written: set[str] = set()
-        checked = self.checked or range(len(self.revisions.results))
+        checked = range(len(self.revisions.results)) if self.checked is None else self.checked
         before: TrackedSnapshot | None = None
         for position, script in enumerate(self.project.ordered_revisions()):
             if position >= checked.stop:
