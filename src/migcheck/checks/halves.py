@@ -6,7 +6,10 @@ so a second process replays the first part of the history plainly (no snapshot, 
 trip: a fraction of the cost) and checks the rest, while the run's own process checks the
 first part. The second process is spawned and attached like the branch-order worker
 (worker.py), on a database of its own, and sends back its revisions' results, findings and
-snapshots, which are folded into the first part's as if one stairway had run.
+snapshots, which are folded into the first part's as if one stairway had run. One
+difference: a revision of the first part whose round trip could not be contained and did not
+come back (an autocommit block) blocks its descendants in that process only; the second
+process, on its own database, checks them (and the models) as a fresh replay gives them.
 
 The split point evens out the two: the second process also pays for starting and for the
 plain replay of the first part. Short histories and single-core machines are not split:

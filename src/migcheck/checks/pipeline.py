@@ -235,7 +235,7 @@ def _split_at(options: RunOptions, tenants: int, count: int) -> int | None:
     if tenants > 1 or not {"roundtrip", "data", "models"} & options.checks:
         return None
     start = split_point(count) if options.split_at is None else options.split_at
-    return start if start and 0 < start < count else None
+    return start if start is not None and 0 < start < count else None
 
 
 def _branch_order_in_background(
