@@ -222,14 +222,20 @@ class RunResult:
 DML_KINDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"})
 
 
-def statement_kind(sql: str) -> str:
-    """First keyword of a statement (skipping comments and WITH clauses), upper-cased."""
+def statement_text(sql: str) -> str:
+    """A statement without its leading whitespace and comments."""
     text = sql.lstrip()
     while text.startswith("--") or text.startswith("/*"):
         if text.startswith("--"):
             text = text.split("\n", 1)[1].lstrip() if "\n" in text else ""
         else:
             text = text.split("*/", 1)[1].lstrip() if "*/" in text else ""
+    return text
+
+
+def statement_kind(sql: str) -> str:
+    """First keyword of a statement (skipping comments and WITH clauses), upper-cased."""
+    text = statement_text(sql)
     word = text.split(None, 1)[0].upper() if text else ""
     word = word.rstrip("(;")
     if word == "WITH":

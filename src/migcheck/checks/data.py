@@ -219,7 +219,15 @@ class Revisions:
 
 
 def declared_inserts(path: Path, display: str) -> list[DeclaredInsert]:
-    """Every INSERT (SQL or op.bulk_insert) of a revision's upgrade, from its source."""
+    """Every INSERT (SQL or op.bulk_insert) of a revision's upgrade, from its source.
+
+    Most revisions insert nothing, and reading one costs a parse: a file that never says
+    "insert" (any case: SQL, `op.bulk_insert`, `table.insert()`) is not parsed."""
+    try:
+        if "insert" not in path.read_text(encoding="utf-8", errors="replace").lower():
+            return []
+    except OSError:
+        pass  # read_revision says what is wrong with it
     facts = read_revision(path, display)
     found = []
     for action in facts.upgrade(Kind.INSERT):

@@ -5,6 +5,13 @@ upgrade run between two Alembic steps, inside one transaction of ours that is ro
 afterwards: the database goes back to exactly the first upgrade's result whatever the round
 trip did (failed, left things behind), so every later revision still runs on what a plain
 replay would give it. Sequences ignore transactions, so their positions are put back by hand.
+
+The second upgrade is not run when it is foregone: the downgrade came back exactly (every
+object and row the snapshot reads, and it reads them all), and the first upgrade only sent
+statements whose effects a snapshot sees. It would then run on the database the first one
+ran on, and the rollback already returns the first one's result (a third of the round trip's
+work). Statements with effects beyond the snapshot (roles, `DO` blocks, function calls with
+unknown side effects) keep the second upgrade.
 Revisions that leave a transaction on purpose (`autocommit_block`) cannot be contained: their
 round trip runs for real, and if it does not come back to the first upgrade's result the
 revision's descendants are skipped rather than run on a database in an unknown state.
@@ -30,6 +37,7 @@ from migcheck.checks.failures import step_failure
 from migcheck.diff.compare import DiffOptions, diff_snapshots
 from migcheck.diff.difference import CHANGED, EXTRA, MISSING, Difference
 from migcheck.model import (
+    DML_KINDS,
     FailureKind,
     Finding,
     Location,
@@ -37,6 +45,8 @@ from migcheck.model import (
     Severity,
     Status,
     StepResult,
+    statement_kind,
+    statement_text,
 )
 from migcheck.replay.capture import MAX_PARAMETERS
 from migcheck.replay.session import Director, uses_autocommit
@@ -122,8 +132,9 @@ REUPGRADE_DIFFERS = register(
         bad="the downgrade leaves a column, so the second upgrade skips adding it with IF NOT "
         "EXISTS and its type differs",
         good="the second upgrade gives exactly what the first gave (when the downgrade came "
-        "back exactly and the second upgrade sends the same SQL, it is not compared again: "
-        "rows stamped by now() or a sequence differ then by design)",
+        "back exactly, an upgrade whose statements only touch objects and rows the snapshot "
+        "reads is not run again, and one that sends the same SQL again is not compared "
+        "again: rows stamped by now() or a sequence differ then by design)",
         fix="make the downgrade undo everything the upgrade did",
     )
 )
@@ -164,12 +175,18 @@ def round_trip(
     before: Snapshot,
     after: Snapshot,
     snap: Snap,
+    complete: bool = False,
 ) -> RoundTrip:
-    """Downgrade and upgrade `script` again (DB at its first upgrade), comparing each stage."""
+    """Downgrade and upgrade `script` again (DB at its first upgrade), comparing each stage.
+
+    `complete`: the snapshots read every user object and row (no schema, table or kind left
+    out), so one that came back exactly after the downgrade can make the second upgrade
+    foregone (see the module docstring).
+    """
     contained = not uses_autocommit(script)
     outer = rolled_back(director.connection) if contained else nullcontext()
     with outer, director.separate_invocation():
-        return _run(director, script, revision, before, after, snap, contained)
+        return _run(director, script, revision, before, after, snap, contained, complete)
 
 
 def irreversible_by_config(revision: RevisionResult) -> Finding:
@@ -189,6 +206,7 @@ def _run(
     after: Snapshot,
     snap: Snap,
     contained: bool,
+    complete: bool,
 ) -> RoundTrip:
     outcome = RoundTrip()
     down = _call(director, script, "downgrade", contained)
@@ -213,6 +231,8 @@ def _run(
         outcome.findings.append(
             _downgrade_difference(revision, difference, _def_line(script, "downgrade"))
         )
+    if contained and complete and not left_over and _effects_seen(revision.upgrade):
+        return outcome  # foregone: the rollback returns the first upgrade's result
     again = _call(director, script, "upgrade", contained)
     if again.failure is not None:
         outcome.findings.append(step_failure(REUPGRADE_FAILED, revision, again, CHECK))
@@ -249,6 +269,30 @@ def _repeats(first: StepResult | None, again: StepResult) -> bool:
         a.sql == b.sql and a.parameters == b.parameters and not _shortened(a.parameters)
         for a, b in zip(first.statements, again.statements, strict=True)
     )
+
+
+def _effects_seen(step: StepResult | None) -> bool:
+    """Whether every statement `step` sent only changes objects and rows a snapshot reads
+    (sequence positions are put back by hand), or nothing that a second run could trip on
+    (reads, grants, session settings)."""
+    return step is not None and all(
+        statement_kind(s.sql) in _WITHIN_SNAPSHOT
+        or _SNAPSHOT_OBJECT.match(statement_text(s.sql)) is not None
+        for s in step.statements
+    )
+
+
+_WITHIN_SNAPSHOT = frozenset(
+    {*DML_KINDS, "SELECT", "TRUNCATE", "COMMENT", "GRANT", "REVOKE", "SET", "RESET", "SHOW"}
+)
+# Temporary tables are left out: they live in the session, beyond any snapshot.
+_SNAPSHOT_OBJECT = re.compile(
+    r"(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?"
+    r"(?:(?:UNIQUE|UNLOGGED|MATERIALIZED|RECURSIVE|CONSTRAINT)\s+)*"
+    r"(?:TABLE|INDEX|VIEW|SEQUENCE|TYPE|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|TRIGGER|SCHEMA"
+    r"|EXTENSION|POLICY)\b",
+    re.IGNORECASE,
+)
 
 
 def _shortened(parameters: str | None) -> bool:

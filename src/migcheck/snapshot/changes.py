@@ -328,7 +328,7 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
         before = known.get(key)
         if before is None:
             read_all = read_all or catalog == "pg_extension"
-        elif (before.name, before.label) != (owner.name, owner.label):
+        elif (before.name, before.label) != (owner.name, owner.label) and not _dropped(owner):
             owners.append(("renamed", before))
             read_all = read_all or catalog in _READ_ALL_ON_CHANGE
             if catalog in _NAMED_BY_DEPENDENTS:  # the key starts with the (table's) OID
@@ -364,6 +364,12 @@ def changes_since(query: QueryRunner, index: CatalogIndex) -> Changes:
         altered = _altered(catalog, owner, _described(catalog, owner, keys, old))
         kinds = None if kinds is None or altered is None else kinds | set(altered)
     return Changes(scopes, CatalogIndex(keys, marker), kinds)
+
+
+def _dropped(owner: Owner) -> bool:
+    """A dropped column: PostgreSQL keeps its pg_attribute row under a name of its own; what
+    depended on it went with it (its own rows say so), so this is no rename."""
+    return owner.label is not None and owner.label.startswith("........pg.dropped.")
 
 
 def _gone_columns(known: dict[str, Owner], gone_relations: set[str], count: int) -> list[str]:

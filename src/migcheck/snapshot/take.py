@@ -35,6 +35,18 @@ class SnapshotOptions:
     key_tables: list[str] = field(default_factory=list)
     kinds: list[str] | None = None  # only these object kinds ("row": rows); None: all
 
+    def reads_everything(self) -> bool:
+        """Whether every user object and every row is read (Alembic's version table aside):
+        then nothing a migration does to them goes unseen."""
+        return (
+            self.schemas is None
+            and self.scope is None
+            and self.kinds is None
+            and self.reference_tables is not None
+            and "*" in self.reference_tables
+            and set(self.exclude_tables) <= {"alembic_version"}
+        )
+
 
 def matches(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
     """Does `schema.table` (or its bare table name) match one of the patterns?"""
