@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import math
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from runkit import SAMPLES, run
 from test_run_samples import with_reference
 
 from migcheck.checks import halves
+from migcheck.cli import main
+from migcheck.cli import run as run_command
 from migcheck.model import RunResult
 
 # env.py comparing the project's models.py (as `alembic check` would)
@@ -67,6 +74,55 @@ def test_split_stairway_finds_what_one_process_finds(server, sample: str) -> Non
     assert left == []  # the second process dropped its database
 
 
+def test_processes_agree_on_the_handover_while_they_run(server, monkeypatch) -> None:
+    # Checks slowed down in the run's own process: the second one catches up and takes over
+    # where both have as many revisions left, and the result is the one process's.
+    monkeypatch.setattr(halves, "_SHORTEST", 1)  # decided here (the handover, in both)
+    monkeypatch.setattr(halves, "_TAIL", 0)  # a short history: nothing left to take over
+    options = vars(with_reference(server, "colors_guarded"))
+    alone = run(server, SAMPLES / "colors_guarded", **{**options, "split_at": 0})
+    shared = run(
+        server,
+        SAMPLES / "colors_guarded",
+        **{**options, "on_revision": lambda _: time.sleep(0.6)},
+    )
+    assert outcome(shared) == outcome(alone)
+    ids = [r.revision for r in alone.revisions]
+    start = ids.index(shared.extras["second_process_from"])
+    assert 0 < start < len(ids)
+
+
+def test_run_command_starts_the_second_process_before_the_server(
+    server, monkeypatch, tmp_path
+) -> None:
+    # `migcheck run` starts it while the server starts (SecondHalf.attach tells it later);
+    # with a reference, what it checks keeps the snapshots that blame differences.
+    url = server.url("postgres", "default").render_as_string(hide_password=False)
+    sample = SAMPLES / "colors_guarded"
+
+    def migcheck(name: str) -> dict:
+        out = tmp_path / f"{name}.json"
+        argv = ["run", str(sample), "--server", url, "--reference", str(sample / "reference.sql")]
+        main([*argv, "--no-baseline", "--json", str(out)])
+        return json.loads(out.read_text())
+
+    alone = migcheck("alone")
+    monkeypatch.setattr(halves, "_SHORTEST", 1)
+    monkeypatch.setattr(halves, "_TAIL", 0)
+    monkeypatch.setattr(run_command, "replay_progress", slowed_progress)
+    shared = migcheck("shared")
+    assert "second_process_from" in shared["extras"]
+    assert shared["findings"] == alone["findings"]
+    assert any(f["code"] == "MC303" for f in shared["findings"])  # blamed on reference rows
+    assert [r["status"] for r in shared["revisions"]] == [r["status"] for r in alone["revisions"]]
+
+
+@contextmanager
+def slowed_progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar that takes its time: the second process catches up and takes over."""
+    yield lambda _: time.sleep(0.6)
+
+
 def test_models_are_compared_by_the_process_that_reaches_the_head(
     server, history, monkeypatch
 ) -> None:
@@ -86,11 +142,39 @@ def test_models_are_compared_by_the_process_that_reaches_the_head(
     assert ("MC503", "column t0.extra") in [(f.code, f.subject) for f in shared.findings]
 
 
-def test_split_point_pays_for_the_second_process(monkeypatch) -> None:
+def test_short_histories_and_single_cores_are_not_split(monkeypatch) -> None:
     monkeypatch.setattr(halves, "_cores", lambda: 2)
-    assert halves.split_point(20) is None  # too short: the second process costs more
-    start = halves.split_point(200)
-    assert start is not None and 100 < start < 180  # the first part takes more revisions
-    assert halves.split_point(1000) < 1000 * 0.7
+    assert not halves.worth_splitting(20)  # the second process would cost more than it saves
+    assert halves.worth_splitting(200)
     monkeypatch.setattr(halves, "_cores", lambda: 1)
-    assert halves.split_point(1000) is None
+    assert not halves.worth_splitting(1000)
+
+
+def test_handover_takes_over_where_both_processes_have_as_many_left() -> None:
+    handover = halves.Handover(100)
+    part = halves.Part
+    assert [handover.first(i) for i in range(10)] == [part.CHECK] * 10  # the first is at 9
+    assert handover.second(0) is part.APPLY  # the second has just started its plain replay
+    # Taken over where the first process's revisions left before it (9 to 56) are as many
+    # as the second's after it, plus what the second does last (halves._TAIL).
+    start = next(p for p in range(1, 100) if handover.second(p) is part.CHECK)
+    assert start == math.ceil((100 + 9 + handover.tail) / 2)
+    assert handover.second(start + 1) is part.CHECK
+    assert handover.first(start - 1) is part.CHECK and handover.first(start) is part.STOP
+    assert handover.close() == start
+
+
+def test_handover_after_the_first_process_is_done_is_nothing() -> None:
+    handover = halves.Handover(10)
+    assert all(handover.first(i) is halves.Part.CHECK for i in range(10))
+    assert handover.close() is None
+    assert handover.second(0) is halves.Part.STOP  # the second process stops at once
+
+
+def test_forced_handover() -> None:
+    handover = halves.Handover(10, fixed=4)
+    assert [handover.second(i) for i in (0, 3, 4, 9)] == [halves.Part.APPLY] * 2 + [
+        halves.Part.CHECK
+    ] * 2
+    assert handover.first(3) is halves.Part.CHECK and handover.first(4) is halves.Part.STOP
+    assert handover.close() == 4

@@ -29,7 +29,7 @@ from alembic.script import ScriptDirectory
 from migcheck import selection
 from migcheck.checks import branch_order, graph
 from migcheck.checks.data import Revisions, did_nothing, skipped_rows
-from migcheck.checks.halves import SecondHalf, split_point
+from migcheck.checks.halves import Handover, SecondHalf, worth_splitting
 from migcheck.checks.stairway import Stairway, revisions_of
 from migcheck.checks.tenants import for_tenant, tag, tenant_failures, tenant_variants
 from migcheck.checks.worker import Worker
@@ -88,9 +88,11 @@ class RunOptions:
     diff: DiffOptions = field(default_factory=DiffOptions)
     # Told "<revision> <message>" as each revision starts (the terminal's progress bar).
     on_revision: Callable[[str], None] | None = None
-    # Where a second process takes over the stairway (halves.py): None, where it pays off
-    # (halves.split_point); 0, never.
+    # Where a second process takes over the stairway (halves.py): None, where the two
+    # processes agree while they run (on long histories); 0, never; else that position.
     split_at: int | None = None
+    # The second process, when the caller started it before the server (start_second_half).
+    second_half: SecondHalf | None = None
 
     @classmethod
     def from_settings(
@@ -184,27 +186,36 @@ def _replayed_checks(
     )
     runs: list[_TenantRun] = []
     findings: list[Finding] = []
-    # One database for every tenant: production migrates them one after the other in one
-    # database, and what one tenant's revisions leave behind is the next tenant's start.
-    database = prepare_database(server, "run", options.replay, project)
-    branches = _branch_order_in_background(project, server, options, variants[0])
+    branches: Worker | None = None
     second: SecondHalf | None = None
+    database: str | None = None
     try:
+        second = options.second_half or start_second_half(project, options)
+        if second is not None:
+            second.attach(server, options.reference is not None)
+        # One database for every tenant: production migrates them one after the other in
+        # one database, and what one tenant's revisions leave behind is the next's start.
+        database = prepare_database(server, "run", options.replay, project)
+        if options.replay.bootstrap is not None:  # it copies the template just bootstrapped
+            second = _second_half(project, options)
+            if second is not None:
+                second.attach(server, options.reference is not None)
+        branches = _branch_order_in_background(project, server, options, variants[0])
         for tenant, replay in variants:
             run_as = project if tenant is None else for_tenant(project, replay)
             revisions = revisions_of(run_as, describe_revisions(run_as))
-            start = _split_at(options, len(variants), len(revisions.results))
-            if start is not None:
-                second = SecondHalf(run_as, server, options, start)
-                result.extras["second_process_from"] = revisions.results[start].revision
-            checked = None if start is None else range(start)
-            stairway = Stairway(run_as, options, revisions, checked)
+            stairway = Stairway(run_as, options, revisions)
+            if second is not None:
+                stairway.part = second.handover.first
             plan = connection_plan(run_as, server, database, replay)
             run_program(run_as, plan, stairway)
             if second is not None:
-                if options.on_revision is not None:  # the progress bar waits on it now
-                    first_of_second = result.extras["second_process_from"]
-                    options.on_revision(f"{first_of_second} and after, in a second process")
+                start = second.handover.close()
+                if start is not None:
+                    taken = revisions.results[start].revision
+                    result.extras["second_process_from"] = taken
+                    if options.on_revision is not None:  # the progress bar waits on it now
+                        options.on_revision(f"{taken} and after, in a second process")
                 second.merge(stairway, revisions)
             runs.append(_TenantRun(tenant, run_as, replay, revisions, stairway))
             findings += tag(_stairway_findings(options, revisions, stairway), tenant)
@@ -218,7 +229,8 @@ def _replayed_checks(
                 worker.cancel()
         raise
     finally:
-        server.drop_database(database)
+        if database is not None:
+            server.drop_database(database)
     first = runs[0]
     result.revisions = first.revisions.results
     if first.tenant is not None:
@@ -229,13 +241,29 @@ def _replayed_checks(
     return findings + tag(first_findings, first.tenant)
 
 
-def _split_at(options: RunOptions, tenants: int, count: int) -> int | None:
-    """Where the second process takes over the stairway, or None: one process. Tenants
-    share one database one after the other, so their stairways are never split."""
-    if tenants > 1 or not {"roundtrip", "data", "models"} & options.checks:
+def start_second_half(project: Project, options: RunOptions) -> SecondHalf | None:
+    """The second process sharing the stairway (halves.py), started now, before the server
+    is up (`SecondHalf.attach` tells it later); None when the run takes one process. Not
+    yet with a bootstrap: how many revisions it covers (not replayed) is known once its
+    template is made, and the second process is started then. Never with tenants: they
+    share one database one after the other, so their stairways are not split."""
+    if options.replay.bootstrap is not None:
         return None
-    start = split_point(count) if options.split_at is None else options.split_at
-    return start if start is not None and 0 < start < count else None
+    return _second_half(project, options)
+
+
+def _second_half(project: Project, options: RunOptions) -> SecondHalf | None:
+    tenants = options.settings is not None and options.settings.get("tenants")
+    if tenants or not {"roundtrip", "data", "models"} & options.checks:
+        return None
+    count = len(project.ordered_revisions())
+    if options.split_at is None:
+        handover = Handover(count) if worth_splitting(count) else None
+    elif 0 < options.split_at < count:
+        handover = Handover(count, options.split_at)
+    else:
+        handover = None
+    return None if handover is None else SecondHalf(project, options, handover)
 
 
 def _branch_order_in_background(

@@ -15,14 +15,15 @@ skipped; a failed downgrade is a finding and the stairway goes on. At the head, 
 are compared with the database. The per-revision snapshots double as the history that blames
 reference differences.
 
-A stairway may check only a span of the history (`checked`): it then applies the revisions
-before the span without checking them, and stops after it. That is how a long history is
-checked by two processes at once (halves.py).
+A stairway may check only a part of the history (`part`, asked before each revision): it
+then applies the revisions before that part without checking them, and stops where it ends.
+That is how a long history is checked by two processes at once (halves.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,6 +66,18 @@ def revisions_of(project: Project, results: list[RevisionResult]) -> Revisions:
     return Revisions(results=results, declared=declared, ancestors=ancestors)
 
 
+class Part(enum.Enum):
+    """What a stairway does with a revision (see `Stairway.part`)."""
+
+    CHECK = "check"
+    APPLY = "apply"  # only applied: another process checks it
+    STOP = "stop"  # not run here: another process checks it and the rest
+
+
+def _whole(position: int) -> Part:
+    return Part.CHECK
+
+
 class Stairway:
     """The program env.py runs: see the module docstring. Collects findings and snapshots."""
 
@@ -73,15 +86,16 @@ class Stairway:
         project: Project,
         options: RunOptions,
         revisions: Revisions,
-        checked: range | None = None,
+        part: Callable[[int], Part] = _whole,
         keep_history: bool | None = None,
     ) -> None:
         self.project = project
         self.options = options
         self.revisions = revisions
-        # Positions (in upgrade order) of the revisions to check; the others are only applied
-        # (those before) or not run at all (those after). None: every revision.
-        self.checked = checked
+        # Asked with each revision's position (in upgrade order) before it runs: applied
+        # ones come before checked ones, which come before the stop.
+        self.part = part
+        self.first_checked: int | None = None  # the position of the first revision checked
         self.findings: list[Finding] = []
         # (revision, snapshot after it): what blames reference differences, so only kept
         # when there is a reference (it holds a snapshot per revision).
@@ -90,18 +104,24 @@ class Stairway:
         self.head = Snapshot()
         # Column types (`schema.table.column` -> type) before each revision that changed one.
         self.types_before: dict[str, dict[str, str]] = {}
+        self.complete = False  # whether snapshots read everything: see round_trip
 
     def __call__(self, director: Director) -> Iterator[MigrationStep]:
+        self.complete = self.options.snapshot.reads_everything()
         self.options = _without_version_table(self.options, director)
         checks = self.options.checks
         by_id = {r.revision: r for r in self.revisions.results}
         blocked: dict[str, str] = {}
         written: set[str] = set()
-        checked = range(len(self.revisions.results)) if self.checked is None else self.checked
         before: TrackedSnapshot | None = None
+        at_head = True
         for position, script in enumerate(self.project.ordered_revisions()):
-            if position >= checked.stop:
+            part = self.part(position)
+            if part is Part.STOP:
+                at_head = False
                 break
+            if part is Part.CHECK and self.first_checked is None:
+                self.first_checked = position
             revision = by_id[script.revision]
             parents = sorted(parents_of(self.project, script))  # sorted: stable reasons
             cause = next((blocked[p] for p in parents if p in blocked), None)
@@ -109,7 +129,7 @@ class Stairway:
                 blocked[script.revision] = cause
                 revision.status, revision.skipped_because = Status.SKIPPED, cause
                 continue
-            if position < checked.start:  # only applied: another process checks it
+            if part is Part.APPLY:
                 yield director.step(script, "upgrade")
                 assert director.last is not None
                 revision.status = director.last.status
@@ -150,7 +170,6 @@ class Stairway:
                 )
             before = after
         director.on_applied = None
-        at_head = checked.stop >= len(self.revisions.results)
         if "models" in checks and not blocked and at_head:
             self.findings += drift.check_model_drift(director)
 
@@ -207,7 +226,7 @@ class Stairway:
             self.findings.append(irreversible_by_config(revision))
             return True
         snap = self._snaps(director, after, full=uses_autocommit(script))
-        trip = round_trip(director, script, revision, before, after.snapshot, snap)
+        trip = round_trip(director, script, revision, before, after.snapshot, snap, self.complete)
         revision.downgrade = trip.downgrade
         self.findings += trip.findings
         return trip.intact

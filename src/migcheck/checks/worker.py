@@ -12,7 +12,9 @@ command, so that a cancelled worker still drops its databases.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -63,6 +65,11 @@ def _work(send: Connection, target: Callable[..., Any], args: tuple[Any, ...]) -
             send.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         send.close()
+    # What the target held is released by now (its databases dropped, its connections
+    # closed): skip the interpreter's teardown, which the run would wait for (~0.3 s).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _interrupt(signum: int, frame: object) -> None:

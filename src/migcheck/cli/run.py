@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 
 from migcheck import baseline
-from migcheck.checks.pipeline import RunOptions, run_checks, unloadable
+from migcheck.checks.pipeline import RunOptions, run_checks, start_second_half, unloadable
 from migcheck.cli.common import (
     add_replay_arguments,
     load,
@@ -70,12 +70,19 @@ def run(args: argparse.Namespace) -> int:
     except InputError as error:
         result = unloadable(args.path, options, error)
     else:
-        with open_server(args, settings) as server:
-            if args.reference:
-                options.reference = _reference(args.reference, server, options)
-            with replay_progress(len(project.ordered_revisions())) as on_revision:
-                options.on_revision = on_revision
-                result = run_checks(project, server, options)
+        # A long history's second process (checks/halves.py) starts loading while the
+        # server starts; it is stopped here whatever happens (a no-op once it is done).
+        options.second_half = start_second_half(project, options)
+        try:
+            with open_server(args, settings) as server:
+                if args.reference:
+                    options.reference = _reference(args.reference, server, options)
+                with replay_progress(len(project.ordered_revisions())) as on_revision:
+                    options.on_revision = on_revision
+                    result = run_checks(project, server, options)
+        finally:
+            if options.second_half is not None:
+                options.second_half.cancel()
     if not args.no_baseline:
         path = baseline.default_path(settings) if args.baseline is None else args.baseline
         found = baseline.load(path, required=args.baseline is not None)
