@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from runkit import found, run
 
-from migcheck.model import Status
+from migcheck.checks import roundtrip
+from migcheck.model import Statement, Status, StepResult
 
 TABLE = 'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))'
 DROP = 'op.drop_table("t")'
@@ -182,3 +183,62 @@ def test_volatile_defaults_do_not_make_the_second_upgrade_differ(history, server
         ),
     )
     assert found(run(server, root, "roundtrip").findings) == []
+
+
+def test_second_upgrade_runs_only_where_its_outcome_is_not_foregone(
+    history, server, monkeypatch
+) -> None:
+    # A downgrade that came back exactly after an upgrade whose effects a snapshot sees:
+    # the second upgrade would rebuild the same; the rollback returns the first one's
+    # result. A temporary table is beyond the snapshot (it lives in the session), so the
+    # second upgrade runs there, and fails: the downgrade forgot it.
+    calls: list[tuple[str, str]] = []
+    original = roundtrip._call
+
+    def counted(director, script, direction, contained):
+        calls.append((script.revision, direction))
+        return original(director, script, direction, contained)
+
+    monkeypatch.setattr(roundtrip, "_call", counted)
+    root = history(
+        a1=(None, TABLE, DROP),
+        b2=("a1", 'op.execute("INSERT INTO t (id) VALUES (1)")', 'op.execute("DELETE FROM t")'),
+        c3=("b2", 'op.execute("CREATE TEMP TABLE scratch (n int)")', "pass"),
+    )
+    result = run(server, root, "roundtrip")
+    assert calls == [
+        ("a1", "downgrade"),
+        ("b2", "downgrade"),
+        ("c3", "downgrade"),
+        ("c3", "upgrade"),
+    ]
+    assert found(result.findings) == [("MC205", "c3", "upgrade duplicate_object")]
+
+
+def test_effects_seen_by_a_snapshot() -> None:
+    def step(*sql: str) -> StepResult:
+        return StepResult(
+            direction="upgrade",
+            status=Status.OK,
+            statements=[Statement(sql=s, duration_ms=0.0) for s in sql],
+        )
+
+    assert roundtrip._effects_seen(
+        step(
+            "CREATE TABLE t (id int)",
+            "create unique index ix on t (id)",
+            "/* seed */ INSERT INTO t VALUES (1)",
+            "ALTER TABLE t ADD COLUMN x text",
+            "CREATE OR REPLACE VIEW v AS SELECT 1",
+            "COMMENT ON TABLE t IS 'x'",
+        )
+    )
+    for beyond in (
+        "CREATE ROLE reader",
+        "DO $$ BEGIN PERFORM 1; END $$",
+        "CREATE TEMP TABLE s (n int)",
+        "ALTER DATABASE app SET timezone = 'UTC'",
+        "CREATE PUBLICATION p FOR ALL TABLES",
+    ):
+        assert not roundtrip._effects_seen(step("CREATE TABLE t (id int)", beyond)), beyond
+    assert not roundtrip._effects_seen(None)
