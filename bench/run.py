@@ -80,7 +80,7 @@ SERVER_START = """\
 import sys, time
 from migcheck.server.{module} import {cls}
 started = time.perf_counter()
-server = {cls}()
+server = {cls}(*sys.argv[1:])
 server.__enter__()
 print(time.perf_counter() - started)
 server.close()
@@ -352,9 +352,10 @@ def server_starts(args: argparse.Namespace) -> dict[str, str]:
     """Embedded start, cold (initdb) and cached (best of 3); container start if Docker answers."""
     python = str(VENV_BIN / "python")
 
-    def start(module: str, cls: str, env: dict[str, str]) -> float | None:
+    def start(module: str, cls: str, env: dict[str, str], *argv: str) -> float | None:
         script = SERVER_START.format(module=module, cls=cls)
-        done = subprocess.run([python, "-c", script], env=env, capture_output=True, text=True)
+        command = [python, "-c", script, *argv]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             return None
         return float(done.stdout.strip().splitlines()[-1])
@@ -373,10 +374,14 @@ def server_starts(args: argparse.Namespace) -> dict[str, str]:
     if docker is None or docker.returncode != 0:
         figures["container"] = "not measured: no Docker engine"
     else:
-        start("container", "ContainerServer", dict(os.environ))  # pulls the image once
-        runs = [start("container", "ContainerServer", dict(os.environ)) for _ in range(2)]
+        image = [args.container_image] if args.container_image else []
+        start("container", "ContainerServer", dict(os.environ), *image)  # pulls it once
+        runs = [start("container", "ContainerServer", dict(os.environ), *image) for _ in range(2)]
         best = min((r for r in runs if r is not None), default=None)
-        figures["container"] = f"{best:.2f} s (image pulled)" if best is not None else "failed"
+        named = args.container_image or "the default image"
+        figures["container"] = (
+            f"{best:.2f} s ({named}, already pulled)" if best is not None else "failed"
+        )
     return figures
 
 
@@ -398,6 +403,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="N=50 only, one repetition")
     parser.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md alone")
     parser.add_argument("--server", choices=("embedded", "container"), default="embedded")
+    parser.add_argument(
+        "--container-image",
+        default=os.environ.get("MIGCHECK_TEST_IMAGE"),
+        help="image for the container start (default: $MIGCHECK_TEST_IMAGE, else migcheck's)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="best of this many below N=1000")
     parser.add_argument("--cap", type=float, default=1200, help="seconds per measurement")
     parser.add_argument(
