@@ -5,16 +5,16 @@ upgrade run between two Alembic steps, inside one transaction of ours that is ro
 afterwards: the database goes back to exactly the first upgrade's result whatever the round
 trip did (failed, left things behind), so every later revision still runs on what a plain
 replay would give it. Sequences ignore transactions, so their positions are put back by hand.
-
-The second upgrade is not run when it is foregone: the downgrade came back exactly (every
-object and row the snapshot reads, and it reads them all), and the first upgrade only sent
-statements whose effects a snapshot sees. It would then run on the database the first one
-ran on, and the rollback already returns the first one's result (a third of the round trip's
-work). Statements with effects beyond the snapshot (roles, `DO` blocks, function calls with
-unknown side effects) keep the second upgrade.
 Revisions that leave a transaction on purpose (`autocommit_block`) cannot be contained: their
 round trip runs for real, and if it does not come back to the first upgrade's result the
 revision's descendants are skipped rather than run on a database in an unknown state.
+
+The second upgrade is not run when it is foregone: the round trip is contained, the
+downgrade came back exactly (every object and row: the snapshot reads them all), and the
+first upgrade only sent statements whose effects a snapshot sees (a SELECT counts as a read).
+It would then run on the database the first one ran on, and the rollback already returns
+the first one's result (a third of the round trip's work). Statements with effects beyond
+the snapshot (roles, `DO` blocks, `CALL`, temporary tables, database settings) keep it.
 
 Snapshots are compared at catalog level (every object kind `migcheck.snapshot` reads, enum
 types, sequences, functions, triggers and indexes included) and on the rows of reference

@@ -104,10 +104,10 @@ class Stairway:
         self.head = Snapshot()
         # Column types (`schema.table.column` -> type) before each revision that changed one.
         self.types_before: dict[str, dict[str, str]] = {}
-        self.complete = False  # whether snapshots read everything: see round_trip
+        # Whether snapshots read everything (see round_trip); before _without_version_table.
+        self.complete = options.snapshot.reads_everything()
 
     def __call__(self, director: Director) -> Iterator[MigrationStep]:
-        self.complete = self.options.snapshot.reads_everything()
         self.options = _without_version_table(self.options, director)
         checks = self.options.checks
         by_id = {r.revision: r for r in self.revisions.results}

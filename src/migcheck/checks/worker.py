@@ -1,7 +1,8 @@
 """A check run in a second process, beside the stairway, to use the second core.
 
 Branch order replays the history on a database of its own and shares nothing with the
-stairway but the server, so the two can run at once. Not in a thread: env.py drives Alembic
+stairway but the server, so the two can run at once; so does the second half of a long
+stairway (halves.py). Not in a thread: env.py drives Alembic
 through module-level proxies (`alembic.context`, `alembic.op`) that one process can hold
 for one migration run at a time. The worker is spawned (a fresh interpreter, nothing
 inherited half-open), loads the project again from its files, attaches to the running

@@ -124,9 +124,9 @@ def _temp_base(user: pwd.struct_passwd | None) -> str:
 
 
 def _memory_folder() -> str | None:
-    """/dev/shm when it is a memory file system with room to spare: a throwaway cluster
-    needs no disk, and on a slow one copying the cached cluster alone took a second (0.07 s
-    in memory), each table created or dropped costs file system work too."""
+    """/dev/shm when it has room to spare: a throwaway cluster needs no disk. On a slow
+    disk, copying the cached cluster alone took a second (0.07 s in memory), and every table
+    created or dropped costs file system work too."""
     try:
         stats = os.statvfs(_MEMORY)
     except OSError:
